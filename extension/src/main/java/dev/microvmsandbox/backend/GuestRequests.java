@@ -1,0 +1,229 @@
+package dev.microvmsandbox.backend;
+
+import dev.microvmsandbox.channel.Channel;
+import dev.microvmsandbox.channel.Frame;
+import dev.microvmsandbox.channel.Message;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/** Commands and file copies over a sandbox's channel: the host half of the guest agent's requests. */
+final class GuestRequests {
+
+    private static final int SIGKILL = 9;
+    private static final Duration KILL_GRACE = Duration.ofSeconds(30);
+
+    private final Sandbox sandbox;
+    private final Channel channel;
+
+    GuestRequests(Sandbox sandbox) {
+        this.sandbox = sandbox;
+        this.channel = sandbox.channel();
+    }
+
+    CommandResult exec(Command command) {
+        int id = channel.nextId();
+        long limit = command.outputLimit().orElse(sandbox.config().outputLimit()).bytes();
+        BoundedBuffer out = new BoundedBuffer(limit, command.stdoutListener().orElse(null));
+        BoundedBuffer err = new BoundedBuffer(limit, command.stderrListener().orElse(null));
+        CompletableFuture<Message.Exited> exited = new CompletableFuture<>();
+        channel.route(id, new Channel.Receiver() {
+            @Override
+            public void message(Message message) {
+                if (message instanceof Message.Exited e) {
+                    exited.complete(e);
+                }
+            }
+
+            @Override
+            public void data(int stream, byte[] bytes) {
+                (stream == Frame.Stream.STDERR ? err : out).append(bytes);
+            }
+
+            @Override
+            public void closed(String reason) {
+                exited.completeExceptionally(died(reason));
+            }
+        });
+        try {
+            send(new Message.Exec(id, command.argv(), command.env(), command.workingDirectory().orElse(null)));
+            boolean timedOut = false;
+            Message.Exited result;
+            Duration timeout = command.timeout().orElse(sandbox.config().timeout());
+            try {
+                result = exited.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                timedOut = true;
+                send(new Message.Signal(id, SIGKILL));
+                result = exited.get(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            if (result.error() != null) {
+                throw new SandboxException("'" + command + "' could not start in the guest: " + result.error());
+            }
+            return new CommandResult(result.exitCode(), out.text(), err.text(), timedOut, out.truncated || err.truncated);
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        } catch (TimeoutException e) {
+            throw died("the guest did not end '" + command + "' after SIGKILL");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException("interrupted while running '" + command + "'");
+        } finally {
+            channel.unroute(id);
+        }
+    }
+
+    void copyIn(Path hostFile, String guestPath, int mode) {
+        int id = channel.nextId();
+        CompletableFuture<Message.FileDone> done = new CompletableFuture<>();
+        channel.route(id, fileReceiver(done, null));
+        try (InputStream in = Files.newInputStream(hostFile)) {
+            send(new Message.PutFile(id, guestPath, mode));
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while ((n = in.read(buf)) > 0 && !done.isDone()) {
+                channel.sendData(id, Frame.Stream.FILE, buf, 0, n);
+            }
+            channel.sendEnd(id, Frame.Stream.FILE);
+            Message.FileDone result = done.get(sandbox.config().timeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (result.error() != null) {
+                throw new SandboxException("copying " + hostFile + " to the guest's " + guestPath + " failed: " + result.error());
+            }
+        } catch (IOException e) {
+            throw sandbox.deathCause().isPresent() ? died(e.getMessage()) : new UncheckedIOException(e);
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        } catch (TimeoutException | InterruptedException e) {
+            throw died("copying " + hostFile + " into the guest did not finish");
+        } finally {
+            channel.unroute(id);
+        }
+    }
+
+    long copyOut(String guestPath, Path hostFile, long maxBytes) {
+        int id = channel.nextId();
+        CompletableFuture<Message.FileDone> done = new CompletableFuture<>();
+        Path partial = hostFile.resolveSibling(hostFile.getFileName() + ".partial");
+        try (OutputStream out = Files.newOutputStream(partial)) {
+            long[] received = {0};
+            channel.route(id, fileReceiver(done, bytes -> {
+                received[0] += bytes.length;
+                if (received[0] > maxBytes) {
+                    done.completeExceptionally(new SandboxException(
+                            "the guest's " + guestPath + " is larger than the limit of " + maxBytes + " bytes"));
+                    return;
+                }
+                try {
+                    out.write(bytes);
+                } catch (IOException e) {
+                    done.completeExceptionally(new UncheckedIOException(e));
+                }
+            }));
+            send(new Message.GetFile(id, guestPath, maxBytes));
+            Message.FileDone result = done.get(sandbox.config().timeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (result.error() != null) {
+                throw new SandboxException("copying the guest's " + guestPath + " failed: " + result.error());
+            }
+            out.close();
+            Files.move(partial, hostFile, StandardCopyOption.REPLACE_EXISTING);
+            return received[0];
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        } catch (TimeoutException | InterruptedException e) {
+            throw died("copying " + guestPath + " out of the guest did not finish");
+        } finally {
+            channel.unroute(id);
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // best effort: the partial file is in the caller's own folder
+            }
+        }
+    }
+
+    private Channel.Receiver fileReceiver(CompletableFuture<Message.FileDone> done, Consumer<byte[]> sink) {
+        return new Channel.Receiver() {
+            @Override
+            public void message(Message message) {
+                if (message instanceof Message.FileDone d) {
+                    done.complete(d);
+                }
+            }
+
+            @Override
+            public void data(int stream, byte[] bytes) {
+                if (sink != null && stream == Frame.Stream.FILE && !done.isDone()) {
+                    sink.accept(bytes);
+                }
+            }
+
+            @Override
+            public void closed(String reason) {
+                done.completeExceptionally(died(reason));
+            }
+        };
+    }
+
+    private void send(Message message) {
+        try {
+            channel.send(message);
+        } catch (IOException e) {
+            throw died(e.getMessage());
+        }
+    }
+
+    private SandboxException died(String reason) {
+        String cause = sandbox.deathCause().orElse(reason);
+        return new SandboxException("sandbox " + sandbox.id() + " failed: " + cause);
+    }
+
+    private static RuntimeException unwrap(ExecutionException e) {
+        return e.getCause() instanceof RuntimeException r ? r : new SandboxException(e.getCause().toString(), e.getCause());
+    }
+
+    /** Keeps at most {@code limit} bytes of a stream and says whether it dropped any. */
+    private static final class BoundedBuffer {
+        private final long limit;
+        private final Consumer<String> listener;
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private volatile boolean truncated;
+
+        BoundedBuffer(long limit, Consumer<String> listener) {
+            this.limit = limit;
+            this.listener = listener;
+        }
+
+        synchronized void append(byte[] chunk) {
+            long room = limit - bytes.size();
+            int keep = (int) Math.max(0, Math.min(room, chunk.length));
+            if (keep < chunk.length) {
+                truncated = true;
+            }
+            if (keep > 0) {
+                bytes.write(chunk, 0, keep);
+                if (listener != null) {
+                    listener.accept(new String(chunk, 0, keep, StandardCharsets.UTF_8));
+                }
+            }
+        }
+
+        synchronized String text() {
+            String s = bytes.toString(StandardCharsets.UTF_8);
+            return truncated ? s + "\n[output truncated at " + limit + " bytes]\n" : s;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.microvmsandbox.backend;
+
+import dev.microvmsandbox.channel.Channel;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A running, ready guest: booted, bootstrap done, podman answering, guest agent connected.
+ *
+ * <p>Closing it destroys the VM and everything it wrote. A sandbox also dies on its own when its
+ * timeout passes or the guest crashes; {@link #deathCause()} then says why, and every pending
+ * request fails with that cause.
+ */
+public interface Sandbox extends AutoCloseable {
+
+    /** A short name for logs, unique in this JVM. */
+    String id();
+
+    SandboxConfig config();
+
+    /** The link to the guest agent. */
+    Channel channel();
+
+    /** What the accelerator chosen for this sandbox was, and why. */
+    String acceleration();
+
+    /** The last lines the guest printed on its console (kernel and bootstrap), for error reports. */
+    String consoleTail();
+
+    /** Why the sandbox is dead, if it is: timeout, crash, exit, channel failure. */
+    Optional<String> deathCause();
+
+    /** Runs a command in the guest and waits for it. */
+    default CommandResult exec(Command command) {
+        return new GuestRequests(this).exec(command);
+    }
+
+    /** Copies a host file into the guest at {@code guestPath} with the given permission bits. */
+    default void copyIn(Path hostFile, String guestPath, int mode) {
+        new GuestRequests(this).copyIn(hostFile, guestPath, mode);
+    }
+
+    /**
+     * Copies a guest file to {@code hostFile}; fails if it is larger than {@code maxBytes}.
+     *
+     * @return the number of bytes copied
+     */
+    default long copyOut(String guestPath, Path hostFile, long maxBytes) {
+        return new GuestRequests(this).copyOut(guestPath, hostFile, maxBytes);
+    }
+
+    /** Destroys the VM. Idempotent. */
+    @Override
+    void close();
+}

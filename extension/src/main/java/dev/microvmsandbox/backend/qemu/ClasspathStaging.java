@@ -1,0 +1,85 @@
+package dev.microvmsandbox.backend.qemu;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Puts copies of the classpath into one folder that the guest sees read-only, so the guest sees
+ * those jars and classes and nothing else of the host. Jars are hard-linked where possible.
+ */
+final class ClasspathStaging {
+
+    static final String GUEST_DIR = "/run/msb/cp";
+    static final String ARGS_FILE = "agent.args";
+    static final String AGENT_MAIN = "dev.microvmsandbox.guest.GuestAgent";
+
+    private ClasspathStaging() {
+    }
+
+    /** Stages {@code classpath} into {@code dir} and writes the agent's JVM argument file there. */
+    static void stage(List<Path> classpath, Path dir, List<String> jvmOptions) throws IOException {
+        Files.createDirectories(dir);
+        List<String> guestEntries = new ArrayList<>();
+        int n = 0;
+        for (Path entry : classpath) {
+            if (!Files.exists(entry)) {
+                continue;
+            }
+            String name = String.format("%03d-%s", n++, safeName(entry.getFileName().toString()));
+            Path target = dir.resolve(name);
+            if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                copyTree(entry, target);
+            } else if (Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+                link(entry, target);
+            } else {
+                continue;
+            }
+            guestEntries.add(GUEST_DIR + "/" + name);
+        }
+        List<String> lines = new ArrayList<>(jvmOptions);
+        lines.add("-cp");
+        lines.add(String.join(":", guestEntries));
+        lines.add(AGENT_MAIN);
+        Files.write(dir.resolve(ARGS_FILE), lines);
+    }
+
+    private static String safeName(String name) {
+        String s = name.replaceAll("[^A-Za-z0-9._-]", "_");
+        return s.isEmpty() ? "entry" : s;
+    }
+
+    private static void link(Path source, Path target) throws IOException {
+        try {
+            Files.createLink(target, source);
+        } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+    }
+
+    /** Copies regular files and folders only: symbolic links are not followed or copied. */
+    private static void copyTree(Path source, Path target) throws IOException {
+        Files.walkFileTree(source, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Files.createDirectories(target.resolve(source.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (attrs.isRegularFile()) {
+                    Files.copy(file, target.resolve(source.relativize(file).toString()));
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

@@ -1,0 +1,117 @@
+package dev.microvmsandbox.backend.qemu;
+
+import dev.microvmsandbox.backend.Accelerator;
+import dev.microvmsandbox.backend.Backend;
+import dev.microvmsandbox.backend.Sandbox;
+import dev.microvmsandbox.backend.SandboxConfig;
+import dev.microvmsandbox.backend.SandboxException;
+import dev.microvmsandbox.image.GuestImage;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The default backend: a QEMU {@code microvm} guest with its own kernel, booted from the guest
+ * image this project builds, KVM-accelerated where the host allows and TCG-emulated otherwise.
+ */
+public final class QemuBackend implements Backend {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QemuBackend.class);
+    private static final String QEMU = "qemu-system-x86_64";
+    static final String INSTALL_QEMU = "install QEMU: sudo apt-get install qemu-system-x86 (Debian/Ubuntu), "
+            + "or set microvm.sandbox.qemu to the qemu-system-x86_64 binary";
+    private static final AtomicBoolean CLEANED = new AtomicBoolean();
+
+    private final AcceleratorProbe probe;
+
+    private QemuBackend(AcceleratorProbe probe) {
+        this.probe = probe;
+    }
+
+    public static QemuBackend create() {
+        return new QemuBackend(new AcceleratorProbe());
+    }
+
+    @Override
+    public String name() {
+        return "qemu";
+    }
+
+    @Override
+    public Availability availability() {
+        List<String> report = new ArrayList<>();
+        boolean usable = true;
+        Optional<String> qemu = findQemu();
+        if (qemu.isPresent()) {
+            report.add("ok    QEMU: " + qemu.get());
+        } else {
+            usable = false;
+            report.add("FAIL  QEMU: " + QEMU + " not found. Fix: " + INSTALL_QEMU + ".");
+        }
+        if (!ScratchDisk.mkfsAvailable()) {
+            usable = false;
+            report.add("FAIL  mkfs.ext4 not found. Fix: sudo apt-get install e2fsprogs.");
+        }
+        report.add((QemuLauncher.setprivAvailable() ? "ok    " : "WARN  ") + "setpriv (kills VMs when the JVM dies): "
+                + (QemuLauncher.setprivAvailable() ? "present" : "missing; install util-linux"));
+        Optional<String> kvm = probe.kvmProblem();
+        report.add(kvm.map(p -> "WARN  KVM not usable: " + p + ". VMs run under TCG (" + AcceleratorProbe.TCG_WARNING
+                        + "). Fix: " + AcceleratorProbe.ENABLE_KVM + ".")
+                .orElse("ok    KVM: /dev/kvm usable"));
+        Optional<GuestImage> image = GuestImage.findBuilt();
+        if (image.isPresent()) {
+            report.add("ok    guest image: " + image.get().directory());
+        } else {
+            report.add("WARN  guest image not built yet; it is built on first use (a few minutes). Build it now: "
+                    + GuestImage.BUILD_COMMAND);
+        }
+        return new Availability(usable, report);
+    }
+
+    @Override
+    public Sandbox start(SandboxConfig config) {
+        if (CLEANED.compareAndSet(false, true)) {
+            RunDirectory.cleanUpAfterDeadOwners();
+        }
+        String qemu = findQemu().orElseThrow(() -> new SandboxException(QEMU + " was not found. Fix: " + INSTALL_QEMU + "."));
+        GuestImage image = GuestImage.resolve();
+        AcceleratorProbe.Choice choice = probe.choose(config.accelerator(), config.requireHardwareIsolation());
+        if (choice.isKvm()) {
+            LOG.info("sandbox acceleration: {}", choice.reason());
+        } else {
+            LOG.warn("sandbox acceleration: {}; {}", choice.reason(), AcceleratorProbe.TCG_WARNING);
+        }
+        try {
+            return QemuVm.boot(qemu, config, image, choice);
+        } catch (SandboxException e) {
+            if (choice.isKvm() && config.accelerator() == Accelerator.AUTO && !config.requireHardwareIsolation()) {
+                LOG.warn("sandbox failed to start under KVM, retrying under TCG ({}): {}", AcceleratorProbe.TCG_WARNING,
+                        e.getMessage().lines().findFirst().orElse(""));
+                return QemuVm.boot(qemu, config, image,
+                        new AcceleratorProbe.Choice(Accelerator.TCG, "TCG because a KVM start failed"));
+            }
+            throw e;
+        }
+    }
+
+    static Optional<String> findQemu() {
+        String configured = System.getProperty("microvm.sandbox.qemu");
+        if (configured != null && !configured.isBlank()) {
+            return Files.isExecutable(Path.of(configured)) ? Optional.of(configured) : Optional.empty();
+        }
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : path.split(File.pathSeparator)) {
+            Path candidate = Path.of(dir, QEMU);
+            if (Files.isExecutable(candidate)) {
+                return Optional.of(candidate.toString());
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,272 @@
+package dev.microvmsandbox.backend.qemu;
+
+import dev.microvmsandbox.backend.Command;
+import dev.microvmsandbox.backend.CommandResult;
+import dev.microvmsandbox.backend.Mount;
+import dev.microvmsandbox.backend.Sandbox;
+import dev.microvmsandbox.backend.SandboxConfig;
+import dev.microvmsandbox.backend.SandboxException;
+import dev.microvmsandbox.channel.Channel;
+import dev.microvmsandbox.channel.Message;
+import dev.microvmsandbox.image.GuestImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One QEMU microVM and the guest agent in it. */
+final class QemuVm implements Sandbox {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QemuVm.class);
+    private static final AtomicInteger NAMES = new AtomicInteger();
+    private static final ScheduledExecutorService TIMERS = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "microvm-sandbox-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final int CONSOLE_LINES = 40;
+
+    private final String id = "vm" + NAMES.incrementAndGet();
+    private final SandboxConfig config;
+    private final AcceleratorProbe.Choice accel;
+    private final RunDirectory runDir;
+    private final ConsoleLog console;
+    private final AtomicReference<String> deathCause = new AtomicReference<>();
+    private final CompletableFuture<Message.Ready> ready = new CompletableFuture<>();
+    private volatile Process process;
+    private volatile Channel channel;
+    private volatile boolean closing;
+    private ScheduledFuture<?> timeout;
+
+    private QemuVm(SandboxConfig config, AcceleratorProbe.Choice accel, RunDirectory runDir) {
+        this.config = config;
+        this.accel = accel;
+        this.runDir = runDir;
+        this.console = new ConsoleLog(runDir.resolve("console.log"));
+    }
+
+    static QemuVm boot(String qemuBinary, SandboxConfig config, GuestImage image, AcceleratorProbe.Choice accel) {
+        RunDirectory runDir = RunDirectory.create();
+        QemuVm vm = new QemuVm(config, accel, runDir);
+        try {
+            vm.start(qemuBinary, image);
+            return vm;
+        } catch (RuntimeException e) {
+            vm.close();
+            throw e;
+        }
+    }
+
+    private void start(String qemuBinary, GuestImage image) {
+        long t0 = System.nanoTime();
+        try {
+            ScratchDisk.create(runDir.resolve(QemuCommandLine.SCRATCH_DISK), config.disk());
+            List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                    "-XX:MaxRAMPercentage=50", "-Djava.io.tmpdir=/tmp"));
+            ClasspathStaging.stage(config.classpath(), runDir.resolve(QemuCommandLine.CLASSPATH_DIR), jvm);
+            List<Path> mountSources = config.mounts().stream().map(Mount::hostPath).toList();
+            List<String> args = QemuCommandLine.build(qemuBinary, accel, config, image, runDir.path(), mountSources);
+            LOG.debug("{}: {}", id, String.join(" ", args));
+            process = QemuLauncher.start(args, runDir.path());
+        } catch (IOException e) {
+            throw new SandboxException("could not start qemu for sandbox " + id + ": " + e.getMessage(), e);
+        }
+        console.follow(process.getInputStream(), id + "-console");
+        process.onExit().thenAccept(p -> die("the VM stopped (qemu exit code " + p.exitValue() + ")"));
+        timeout = TIMERS.schedule(() -> die("the sandbox's timeout of " + pretty(config.timeout()) + " passed"),
+                config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        long deadline = System.nanoTime() + config.bootTimeout().toNanos();
+        channel = connect(deadline);
+        channel.start(new Channel.Receiver() {
+            @Override
+            public void message(Message message) {
+                if (message instanceof Message.Ready r) {
+                    ready.complete(r);
+                } else if (message instanceof Message.Hello h) {
+                    LOG.debug("{}: agent up, kernel {}, java {}", id, h.kernel(), h.javaVersion());
+                }
+            }
+
+            @Override
+            public void closed(String reason) {
+                die(reason);
+                ready.completeExceptionally(new SandboxException(reason));
+            }
+        });
+        try {
+            Message.Ready r = ready.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            LOG.info("{}: ready in {} ms ({}; podman API {})", id, (System.nanoTime() - t0) / 1_000_000, accel.reason(), r.podmanVersion());
+        } catch (TimeoutException e) {
+            die("the guest was not ready within " + pretty(config.bootTimeout()));
+            throw bootFailure();
+        } catch (Exception e) {
+            throw bootFailure();
+        }
+        configureGuest();
+    }
+
+    /** Limits and mounts that need a running guest. */
+    private void configureGuest() {
+        StringBuilder script = new StringBuilder("set -e\n");
+        script.append("echo ").append(config.pids()).append(" > /proc/sys/kernel/threads-max\n");
+        for (int i = 0; i < config.mounts().size(); i++) {
+            String guestPath = config.mounts().get(i).guestPath();
+            script.append("mkdir -p '").append(guestPath).append("' && mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro msb-m")
+                    .append(i).append(" '").append(guestPath).append("'\n");
+        }
+        CommandResult r = exec(Command.shell(script.toString()).withTimeout(Duration.ofMinutes(1)));
+        if (!r.succeeded()) {
+            close();
+            throw new SandboxException("setting up sandbox " + id + " failed: " + r.stderr().strip());
+        }
+    }
+
+    private Channel connect(long deadline) {
+        Path socket = runDir.resolve(QemuCommandLine.CHANNEL_SOCKET);
+        while (System.nanoTime() < deadline && deathCause.get() == null) {
+            try {
+                SocketChannel sc = SocketChannel.open(StandardProtocolFamily.UNIX);
+                try {
+                    sc.connect(UnixDomainSocketAddress.of(socket));
+                    return new Channel(id, inputOf(sc), outputOf(sc), HostLimits.MAX_FRAME, sc);
+                } catch (IOException e) {
+                    sc.close();
+                }
+                Thread.sleep(20);
+            } catch (IOException e) {
+                throw new SandboxException("cannot open a socket: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        die(deathCause.get() != null ? deathCause.get() : "qemu did not open the channel socket in time");
+        throw bootFailure();
+    }
+
+    private SandboxException bootFailure() {
+        return new SandboxException("sandbox " + id + " failed to boot: " + deathCause().orElse("unknown cause")
+                + "\n--- guest console (last lines; full log was " + console.file() + ") ---\n" + consoleTail());
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public SandboxConfig config() {
+        return config;
+    }
+
+    @Override
+    public Channel channel() {
+        return channel;
+    }
+
+    @Override
+    public String acceleration() {
+        return accel.reason();
+    }
+
+    @Override
+    public String consoleTail() {
+        return console.tail(CONSOLE_LINES);
+    }
+
+    @Override
+    public Optional<String> deathCause() {
+        return Optional.ofNullable(deathCause.get());
+    }
+
+    /** Records why the VM died (first cause wins) and destroys it. */
+    void die(String cause) {
+        if (!closing && deathCause.compareAndSet(null, cause)) {
+            LOG.warn("{}: {}", id, cause);
+        }
+        destroy();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        destroy();
+        Process p = process;
+        if (p != null) {
+            try {
+                p.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("{}: qemu did not exit after SIGKILL", id);
+            }
+        }
+        runDir.close();
+    }
+
+    private void destroy() {
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        Process p = process;
+        if (p != null && p.isAlive()) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        Channel c = channel;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    private static String pretty(Duration d) {
+        return d.toString().substring(2).toLowerCase();
+    }
+
+    private static InputStream inputOf(SocketChannel sc) {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return sc.read(ByteBuffer.wrap(b, off, len));
+            }
+        };
+    }
+
+    private static OutputStream outputOf(SocketChannel sc) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+                while (buf.hasRemaining()) {
+                    sc.write(buf);
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,201 @@
+package dev.microvmsandbox.channel;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Both ends of the host-guest link: {@link Frame}s over one byte stream, multiplexed by request id.
+ *
+ * <p>One reader thread decodes frames and hands each to the {@link Receiver} routed for its id
+ * (or the fallback receiver). Frames the protocol does not allow close the channel with the
+ * reason; every receiver then learns it through {@link Receiver#closed}. Receivers run on the
+ * reader thread and must not block.
+ */
+public final class Channel implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
+    private static final int CHUNK = 64 * 1024;
+
+    /** Gets what arrives for one request. */
+    public interface Receiver {
+        void message(Message message);
+
+        default void data(int stream, byte[] bytes) {
+        }
+
+        default void end(int stream) {
+        }
+
+        /** The channel closed; {@code reason} says why. No more calls follow. */
+        default void closed(String reason) {
+        }
+    }
+
+    private final String name;
+    private final DataInputStream in;
+    private final OutputStream out;
+    private final int maxInboundPayload;
+    private final MessageCodec codec = new MessageCodec();
+    private final Map<Integer, Receiver> routes = new ConcurrentHashMap<>();
+    private final AtomicInteger ids = new AtomicInteger();
+    private final AtomicReference<String> closeReason = new AtomicReference<>();
+    private final Object writeLock = new Object();
+    private final AutoCloseable resource;
+    private volatile Receiver fallback = message -> LOG.debug("{}: unrouted {}", "channel", message);
+
+    /**
+     * @param maxInboundPayload the largest frame payload accepted from the peer
+     * @param resource          closed together with the channel (the socket or device)
+     */
+    public Channel(String name, InputStream in, OutputStream out, int maxInboundPayload, AutoCloseable resource) {
+        this.name = name;
+        this.in = new DataInputStream(new BufferedInputStream(in, CHUNK));
+        this.out = new BufferedOutputStream(out, CHUNK);
+        this.maxInboundPayload = Math.min(maxInboundPayload, Frame.MAX_PAYLOAD);
+        this.resource = resource;
+    }
+
+    /** Starts the reader thread; {@code fallback} gets every frame whose id has no route. */
+    public void start(Receiver fallback) {
+        this.fallback = Objects.requireNonNull(fallback);
+        Thread reader = new Thread(this::readLoop, name + "-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** A fresh request id, never 0. */
+    public int nextId() {
+        int id;
+        do {
+            id = ids.incrementAndGet();
+        } while (id == 0);
+        return id;
+    }
+
+    public void route(int id, Receiver receiver) {
+        routes.put(id, receiver);
+        String reason = closeReason.get();
+        if (reason != null && routes.remove(id) != null) {
+            receiver.closed(reason);
+        }
+    }
+
+    public void unroute(int id) {
+        routes.remove(id);
+    }
+
+    public void send(Message message) throws IOException {
+        write(new Frame(Frame.Kind.MESSAGE, Frame.Stream.NONE, message.id(), codec.encode(message)));
+    }
+
+    /** Sends bytes in frames of at most 64 KiB. */
+    public void sendData(int id, int stream, byte[] bytes, int offset, int length) throws IOException {
+        for (int at = offset; at < offset + length; at += CHUNK) {
+            int n = Math.min(CHUNK, offset + length - at);
+            write(Frame.data(id, stream, bytes, at, n));
+        }
+    }
+
+    public void sendEnd(int id, int stream) throws IOException {
+        write(Frame.end(id, stream));
+    }
+
+    public boolean isOpen() {
+        return closeReason.get() == null;
+    }
+
+    /** Why the channel closed, once it has. */
+    public Optional<String> closeReason() {
+        return Optional.ofNullable(closeReason.get());
+    }
+
+    @Override
+    public void close() {
+        shutDown("closed by this side");
+    }
+
+    private void write(Frame frame) throws IOException {
+        String reason = closeReason.get();
+        if (reason != null) {
+            throw new IOException("channel closed: " + reason);
+        }
+        synchronized (writeLock) {
+            frame.writeTo(out);
+            out.flush();
+        }
+    }
+
+    private void readLoop() {
+        String reason = "the other side closed the channel";
+        try {
+            Frame frame;
+            while ((frame = Frame.readFrom(in, maxInboundPayload)) != null) {
+                dispatch(frame);
+            }
+        } catch (ProtocolException e) {
+            reason = "protocol violation: " + e.getMessage();
+            LOG.warn("{}: {}", name, reason);
+        } catch (IOException e) {
+            if (isOpen()) {
+                reason = "channel broken: " + e.getMessage();
+            }
+        } catch (RuntimeException e) {
+            reason = "receiver failed: " + e;
+            LOG.warn("{}: {}", name, reason, e);
+        }
+        shutDown(reason);
+    }
+
+    private void dispatch(Frame frame) throws ProtocolException {
+        Receiver receiver = frame.id() == 0 ? fallback : routes.getOrDefault(frame.id(), fallback);
+        switch (frame.kind()) {
+            case MESSAGE -> {
+                Message message = codec.decode(frame.payload());
+                if (message.id() != frame.id()) {
+                    throw new ProtocolException("message id " + message.id() + " in a frame for id " + frame.id());
+                }
+                receiver.message(message);
+            }
+            case DATA -> receiver.data(frame.stream(), frame.payload());
+            case END -> receiver.end(frame.stream());
+        }
+    }
+
+    private void shutDown(String reason) {
+        if (!closeReason.compareAndSet(null, reason)) {
+            return;
+        }
+        try {
+            resource.close();
+        } catch (Exception e) {
+            LOG.debug("{}: closing: {}", name, e.toString());
+        }
+        for (Integer id : routes.keySet()) {
+            Receiver r = routes.remove(id);
+            if (r != null) {
+                safely(() -> r.closed(reason));
+            }
+        }
+        safely(() -> fallback.closed(reason));
+    }
+
+    private void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: receiver failed on close", name, e);
+        }
+    }
+}
