@@ -119,7 +119,7 @@ public final class GuestImage {
                  FileLock lock = checkOnly ? null : lockFile.lock()) {
                 List<String> command = new ArrayList<>(List.of("bash", recipe.buildScript().toString()));
                 if (checkOnly) {
-                    command.add("--check");
+                    command.add("--print-dir");
                 }
                 ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(false);
                 pb.environment().put("MICROVM_SANDBOX_CACHE", cache.toString());

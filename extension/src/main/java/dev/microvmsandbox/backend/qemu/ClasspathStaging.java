@@ -27,6 +27,9 @@ final class ClasspathStaging {
     /** Stages {@code classpath} into {@code dir} and writes the agent's JVM argument file there. */
     static void stage(List<Path> classpath, Path dir, List<String> jvmOptions) throws IOException {
         Files.createDirectories(dir);
+        if (classpath.isEmpty()) {
+            classpath = agentOnly();
+        }
         List<String> guestEntries = new ArrayList<>();
         int n = 0;
         for (Path entry : classpath) {
@@ -49,6 +52,21 @@ final class ClasspathStaging {
         lines.add(String.join(":", guestEntries));
         lines.add(AGENT_MAIN);
         Files.write(dir.resolve(ARGS_FILE), lines);
+    }
+
+    /** Just what the guest agent itself needs: this library, Jackson and slf4j. */
+    static List<Path> agentOnly() {
+        List<Path> paths = new ArrayList<>();
+        for (Class<?> c : List.of(ClasspathStaging.class, com.fasterxml.jackson.databind.ObjectMapper.class,
+                com.fasterxml.jackson.core.JsonFactory.class, com.fasterxml.jackson.annotation.JsonTypeInfo.class,
+                org.slf4j.LoggerFactory.class)) {
+            try {
+                paths.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()));
+            } catch (java.net.URISyntaxException | RuntimeException e) {
+                throw new IllegalStateException("cannot locate the jar of " + c.getName(), e);
+            }
+        }
+        return paths;
     }
 
     private static String safeName(String name) {

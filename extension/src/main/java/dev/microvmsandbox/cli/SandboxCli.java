@@ -1,0 +1,146 @@
+package dev.microvmsandbox.cli;
+
+import dev.microvmsandbox.backend.Accelerator;
+import dev.microvmsandbox.backend.Backend;
+import dev.microvmsandbox.backend.ByteSize;
+import dev.microvmsandbox.backend.Command;
+import dev.microvmsandbox.backend.CommandResult;
+import dev.microvmsandbox.backend.Mount;
+import dev.microvmsandbox.backend.Sandbox;
+import dev.microvmsandbox.backend.SandboxConfig;
+import dev.microvmsandbox.backend.SandboxException;
+import dev.microvmsandbox.backend.TimeLimit;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Diagnostics for users: {@code doctor} checks the host and says what to do next; {@code run}
+ * boots a sandbox and runs one command in it, like {@code container run --rm IMAGE cmd}.
+ *
+ * <pre>
+ *   doctor
+ *   run [--memory 1g] [--cpus 2] [--timeout 5m] [--disk 4g] [--env NAME=value]...
+ *       [--mount HOST_DIR:GUEST_DIR]... [--accelerator auto|kvm|tcg] [--require-kvm] -- COMMAND [ARG]...
+ * </pre>
+ */
+public final class SandboxCli {
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    SandboxCli(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new SandboxCli(System.out, System.err).run(args));
+    }
+
+    int run(String[] args) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
+            usage();
+            return args.length == 0 ? 2 : 0;
+        }
+        try {
+            return switch (args[0]) {
+                case "doctor" -> doctor();
+                case "run" -> runCommand(Arrays.asList(args).subList(1, args.length));
+                default -> {
+                    err.println("unknown command '" + args[0] + "'");
+                    usage();
+                    yield 2;
+                }
+            };
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        } catch (SandboxException e) {
+            err.println("error: " + e.getMessage());
+            return 3;
+        }
+    }
+
+    private int doctor() {
+        Backend.Availability availability = Backend.qemu().availability();
+        availability.report().forEach(out::println);
+        out.println(availability.usable()
+                ? "The host can run sandboxes. Next: sandbox run -- uname -r"
+                : "The host cannot run sandboxes yet: fix the FAIL lines above, then run doctor again.");
+        return availability.usable() ? 0 : 1;
+    }
+
+    private int runCommand(List<String> args) {
+        SandboxConfig config = SandboxConfig.defaults().withTimeout(Duration.ofMinutes(10));
+        List<String> command = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--")) {
+                command.addAll(args.subList(i + 1, args.size()));
+                break;
+            }
+            if (!a.startsWith("--")) {
+                command.addAll(args.subList(i, args.size()));
+                break;
+            }
+            if (a.equals("--require-kvm")) {
+                config = config.withRequireHardwareIsolation(true);
+                continue;
+            }
+            if (i + 1 >= args.size()) {
+                throw new IllegalArgumentException(a + " needs a value");
+            }
+            String v = args.get(++i);
+            config = switch (a) {
+                case "--memory" -> config.withMemory(v);
+                case "--cpus" -> config.withCpus(parseInt(v, "--cpus"));
+                case "--timeout" -> config.withTimeout(TimeLimit.parse(v));
+                case "--disk" -> config.withDisk(ByteSize.parse(v));
+                case "--env" -> config.withEnv(List.of(v));
+                case "--mount" -> config.withMounts(List.of(Mount.parse(v)));
+                case "--accelerator" -> config.withAccelerator(Accelerator.valueOf(v.toUpperCase(Locale.ROOT)));
+                default -> throw new IllegalArgumentException("unknown option " + a);
+            };
+        }
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("no command given; write it like: run -- uname -r");
+        }
+        long t0 = System.nanoTime();
+        err.println("booting sandbox (" + config.memory() + ", " + config.cpus() + " vCPUs)...");
+        try (Sandbox sandbox = Backend.qemu().start(config)) {
+            err.println("ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms: " + sandbox.acceleration());
+            CommandResult r = sandbox.exec(Command.of(command)
+                    .withTimeout(config.timeout())
+                    .withStdoutListener(out::print)
+                    .withStderrListener(err::print));
+            out.flush();
+            if (r.timedOut()) {
+                err.println("timed out after " + config.timeout() + "; killed");
+            }
+            if (r.outputTruncated()) {
+                err.println("output truncated at " + config.outputLimit());
+            }
+            return r.exitCode();
+        }
+    }
+
+    private static int parseInt(String v, String option) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " takes a whole number, like 2; got '" + v + "'");
+        }
+    }
+
+    private void usage() {
+        err.println("""
+                usage: sandbox doctor
+                       sandbox run [--memory 1g] [--cpus 2] [--timeout 5m] [--disk 4g] [--env NAME=value]...
+                                   [--mount HOST_DIR:GUEST_DIR]... [--accelerator auto|kvm|tcg] [--require-kvm]
+                                   -- COMMAND [ARG]...""");
+    }
+}
