@@ -1,0 +1,55 @@
+package dev.microvmsandbox.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SandboxConfigTest {
+
+    @Test
+    void parsesSizesPeopleWrite() {
+        assertThat(ByteSize.parse("512m").mebibytes()).isEqualTo(512);
+        assertThat(ByteSize.parse("2g").mebibytes()).isEqualTo(2048);
+        assertThat(ByteSize.parse("2GiB").mebibytes()).isEqualTo(2048);
+        assertThat(ByteSize.parse("1536MB").mebibytes()).isEqualTo(1536);
+    }
+
+    @Test
+    void rejectsNonsenseSizesWithAnExample() {
+        assertThatThrownBy(() -> ByteSize.parse("lots")).hasMessageContaining("write it like 512m or 2g");
+        assertThatThrownBy(() -> ByteSize.parse("0m")).hasMessageContaining("512m");
+        assertThatThrownBy(() -> ByteSize.parse("99999999999t")).hasMessageContaining("out of range");
+    }
+
+    @Test
+    void parsesDurations() {
+        assertThat(TimeLimit.parse("90s")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(TimeLimit.parse("10m")).isEqualTo(Duration.ofMinutes(10));
+        assertThat(TimeLimit.parse("1h")).isEqualTo(Duration.ofHours(1));
+        assertThatThrownBy(() -> TimeLimit.parse("soon")).hasMessageContaining("write it like 90s, 10m or 1h");
+    }
+
+    @Test
+    void withersReturnChangedCopies() {
+        SandboxConfig base = SandboxConfig.defaults();
+        SandboxConfig changed = base.withMemory("1g").withCpus(4).withEnv(List.of("A=1", "B=x=y"));
+        assertThat(base.memory().mebibytes()).isEqualTo(2048);
+        assertThat(changed.memory().mebibytes()).isEqualTo(1024);
+        assertThat(changed.cpus()).isEqualTo(4);
+        assertThat(changed.env()).containsEntry("A", "1").containsEntry("B", "x=y");
+        assertThat(changed).isNotEqualTo(base).isEqualTo(base.withMemory("1g").withCpus(4).withEnv(List.of("A=1", "B=x=y")));
+    }
+
+    @Test
+    void rejectsBadValues() {
+        SandboxConfig c = SandboxConfig.defaults();
+        assertThatThrownBy(() -> c.withMemory("100m")).hasMessageContaining("at least 256m");
+        assertThatThrownBy(() -> c.withCpus(0)).hasMessageContaining("between 1 and 64");
+        assertThatThrownBy(() -> c.withEnv(List.of("NOVALUE"))).hasMessageContaining("NAME=value");
+        assertThatThrownBy(() -> c.withEnv("1BAD", "x")).hasMessageContaining("MY_VAR");
+        assertThatThrownBy(() -> Mount.parse("/a:relative")).hasMessageContaining("absolute");
+    }
+}

@@ -1,0 +1,96 @@
+package dev.microvmsandbox.backend.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.microvmsandbox.backend.Backend;
+import dev.microvmsandbox.backend.Command;
+import dev.microvmsandbox.backend.CommandResult;
+import dev.microvmsandbox.backend.Sandbox;
+import dev.microvmsandbox.backend.SandboxConfig;
+import dev.microvmsandbox.backend.SandboxException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Limits that need a VM of their own: memory, the sandbox timeout, and death with the host JVM. */
+class SandboxLimitsIT {
+
+    @Test
+    void aVmGiven512MiBCannotUseMore() {
+        try (Sandbox sandbox = Backend.qemu().start(SandboxConfig.defaults().withMemory("512m"))) {
+            CommandResult total = sandbox.exec(Command.shell("awk '/MemTotal/ {print $2}' /proc/meminfo"));
+            assertThat(Long.parseLong(total.stdout().strip())).isLessThanOrEqualTo(512 * 1024);
+            // tail keeps a whole line in memory; /dev/zero has no newline, so it must hold 700 MiB
+            CommandResult hog = sandbox.exec(Command.shell("head -c 700m /dev/zero | tail -c 1 | wc -c")
+                    .withTimeout(Duration.ofMinutes(5)));
+            assertThat(hog.stdout().strip()).isNotEqualTo("1");
+            assertThat(sandbox.exec(Command.of("true")).exitCode()).as("the guest survives the OOM kill").isZero();
+        }
+    }
+
+    @Test
+    void theSandboxTimeoutDestroysTheVmAndSaysSo() {
+        Sandbox sandbox = Backend.qemu().start(SandboxConfig.defaults().withMemory("1g").withTimeout(Duration.ofSeconds(60))
+                .withBootTimeout(Duration.ofSeconds(55)));
+        try {
+            assertThatThrownBy(() -> sandbox.exec(Command.of("sleep", "600").withTimeout(Duration.ofMinutes(5))))
+                    .isInstanceOf(SandboxException.class)
+                    .hasMessageContaining("timeout");
+            assertThat(sandbox.deathCause()).hasValueSatisfying(c -> assertThat(c).contains("timeout of 1m passed"));
+        } finally {
+            sandbox.close();
+        }
+    }
+
+    @Test
+    void noQemuSurvivesTheHostJvmKilledWithSigkill() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                "-Dmicrovm.sandbox.repo=" + System.getProperty("microvm.sandbox.repo", ""),
+                BootAndWait.class.getName())
+                .redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()));
+        String runDir = null;
+        String line;
+        while ((line = out.readLine()) != null) {
+            if (line.startsWith("RUNDIR ")) {
+                runDir = line.substring(7);
+                break;
+            }
+        }
+        assertThat(runDir).as("the child booted a sandbox").isNotNull();
+        Path dir = Path.of(runDir);
+        long qemuPid = Long.parseLong(Files.readString(dir.resolve(RunDirectory.QEMU_PID)).trim());
+        assertThat(ProcessHandle.of(qemuPid)).isPresent();
+
+        new ProcessBuilder("kill", "-KILL", Long.toString(child.pid())).start().waitFor();
+        child.waitFor(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(qemuPid).map(p -> !p.isAlive()).orElse(true));
+
+        // the next start cleans what the dead JVM left behind
+        RunDirectory.cleanUpAfterDeadOwners();
+        assertThat(Files.exists(dir)).isFalse();
+    }
+
+    /** Run in a child JVM: boots a sandbox, prints its run folder, then waits to be killed. */
+    public static final class BootAndWait {
+        public static void main(String[] args) throws InterruptedException, IOException {
+            Sandbox sandbox = Backend.qemu().start(SandboxConfig.defaults().withMemory("512m"));
+            try (var dirs = Files.list(RunDirectory.base())) {
+                List<Path> mine = dirs.filter(d -> d.getFileName().toString().startsWith("vm-" + ProcessHandle.current().pid() + "-")).toList();
+                System.out.println("RUNDIR " + mine.get(0));
+            }
+            System.out.flush();
+            Thread.sleep(600_000);
+            sandbox.close();
+        }
+    }
+}
