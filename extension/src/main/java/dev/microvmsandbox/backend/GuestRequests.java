@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +60,9 @@ final class GuestRequests {
             }
         });
         try {
-            send(new Message.Exec(id, command.argv(), command.env(), command.workingDirectory().orElse(null)));
+            Map<String, String> env = new LinkedHashMap<>(sandbox.config().env());
+            env.putAll(command.env());
+            send(new Message.Exec(id, command.argv(), env, command.workingDirectory().orElse(null)));
             boolean timedOut = false;
             Message.Exited result;
             Duration timeout = command.timeout().orElse(sandbox.config().timeout());

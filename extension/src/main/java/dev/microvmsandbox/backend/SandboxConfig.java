@@ -139,7 +139,9 @@ public final class SandboxConfig {
         if (!ENV_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("'" + name + "' is not an environment variable name; write it like MY_VAR");
         }
-        Objects.requireNonNull(value, "value");
+        if (value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("the value of " + name + " must be one line without NUL characters");
+        }
         return change(b -> b.env.put(name, value));
     }
 

@@ -19,13 +19,16 @@ final class ClasspathStaging {
 
     static final String GUEST_DIR = "/run/msb/cp";
     static final String ARGS_FILE = "agent.args";
+    /** KEY=VALUE lines the bootstrap adds to the agent's otherwise empty environment. */
+    static final String ENV_FILE = "agent.env";
     static final String AGENT_MAIN = "dev.microvmsandbox.guest.GuestAgent";
 
     private ClasspathStaging() {
     }
 
     /** Stages {@code classpath} into {@code dir} and writes the agent's JVM argument file there. */
-    static void stage(List<Path> classpath, Path dir, List<String> jvmOptions) throws IOException {
+    static void stage(List<Path> classpath, Path dir, List<String> jvmOptions, java.util.Map<String, String> env)
+            throws IOException {
         Files.createDirectories(dir);
         if (classpath.isEmpty()) {
             classpath = agentOnly();
@@ -52,6 +55,7 @@ final class ClasspathStaging {
         lines.add(String.join(":", guestEntries));
         lines.add(AGENT_MAIN);
         Files.write(dir.resolve(ARGS_FILE), lines);
+        Files.write(dir.resolve(ENV_FILE), env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
     }
 
     /** Just what the guest agent itself needs: this library, Jackson and slf4j. */

@@ -80,7 +80,7 @@ final class QemuVm implements Sandbox {
             ScratchDisk.create(runDir.resolve(QemuCommandLine.SCRATCH_DISK), config.disk());
             List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                     "-XX:MaxRAMPercentage=50", "-Djava.io.tmpdir=/tmp"));
-            ClasspathStaging.stage(config.classpath(), runDir.resolve(QemuCommandLine.CLASSPATH_DIR), jvm);
+            ClasspathStaging.stage(config.classpath(), runDir.resolve(QemuCommandLine.CLASSPATH_DIR), jvm, config.env());
             List<Path> mountSources = config.mounts().stream().map(Mount::hostPath).toList();
             List<String> args = QemuCommandLine.build(qemuBinary, accel, config, image, runDir.path(), mountSources);
             LOG.debug("{}: {}", id, String.join(" ", args));
@@ -184,6 +184,11 @@ final class QemuVm implements Sandbox {
     @Override
     public String acceleration() {
         return accel.reason();
+    }
+
+    /** The qemu process, for measurements. */
+    ProcessHandle qemuProcess() {
+        return process.toHandle();
     }
 
     @Override
