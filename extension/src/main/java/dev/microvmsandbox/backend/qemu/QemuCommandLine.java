@@ -35,6 +35,10 @@ final class QemuCommandLine {
         a.addAll(List.of("-pidfile", runDir.resolve(QEMU_PID).toString()));
         a.addAll(List.of("-kernel", image.vmlinux().toString(), "-initrd", image.initrd().toString()));
         StringBuilder cmdline = new StringBuilder("console=ttyS0 quiet panic=-1 reboot=t msb.agent=1");
+        if (!accel.isKvm()) {
+            // under TCG on a busy host the kernel's TSC calibration against the PIT can fail and hang the boot
+            hostTscKhz().ifPresent(khz -> cmdline.append(" tsc_early_khz=").append(khz));
+        }
         if (config.hostJavaHome().isPresent()) {
             cmdline.append(" msb.jdk=1");
         }
@@ -54,6 +58,18 @@ final class QemuCommandLine {
             share(a, "m" + i, mountSources.get(i), "msb-m" + i);
         }
         return a;
+    }
+
+    /** The host CPU's clock in kHz, from the first "cpu MHz" line of /proc/cpuinfo. */
+    static java.util.Optional<Long> hostTscKhz() {
+        try {
+            return java.nio.file.Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("cpu MHz"))
+                    .findFirst()
+                    .map(l -> Math.round(Double.parseDouble(l.substring(l.indexOf(':') + 1).trim()) * 1000));
+        } catch (java.io.IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     private static void share(List<String> a, String id, Path hostDir, String tag) {
