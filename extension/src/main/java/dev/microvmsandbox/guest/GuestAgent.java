@@ -37,6 +37,10 @@ public final class GuestAgent {
     }
 
     public static void main(String[] args) throws Exception {
+        // before any test class (and so any Testcontainers class) is loaded
+        TestcontainersEnvironment.apply();
+        // tells the host-side engine and filter, which are on this classpath too, to stay out of the way
+        System.setProperty("microvm.sandbox.guest", "true");
         Channel channel = args.length > 0 && args[0].equals("--stdio") ? stdioChannel() : portChannel();
         GuestAgent agent = new GuestAgent(channel);
         agent.run();

@@ -1,0 +1,648 @@
+package dev.microvmsandbox.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.microvmsandbox.backend.Command;
+import dev.microvmsandbox.backend.CommandResult;
+import dev.microvmsandbox.backend.Sandbox;
+import dev.microvmsandbox.backend.SandboxException;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Resolves {@code @MicroVmSandbox(images = ...)} entries on the host and loads them into a
+ * sandbox's podman store.
+ *
+ * <p>An entry is one of
+ * <ul>
+ *   <li>{@code docker-archive:PATH} or {@code oci-archive:PATH}: an image archive file, PATH
+ *       relative to the project directory (or absolute);</li>
+ *   <li>an image name ({@code localhost/samples/redis:7}, {@code redis:7}): exported through the
+ *       Docker API of a container engine on the host ({@code $DOCKER_HOST}, then the usual Docker
+ *       and podman sockets), cached under {@code <cache>/host-images/<image id>/} so a second run
+ *       does not export again.</li>
+ * </ul>
+ * Inside the guest the image keeps the names stored in its archive.
+ *
+ * <p>Typical use by the engine: {@link #resolve(List)} before the VM boots (fail fast, no VM
+ * wasted on a typo), then {@link #preload(Sandbox, List)} once it is ready.
+ */
+public final class ImageSources {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImageSources.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Where archives wait in the guest until podman has loaded them. */
+    public static final String GUEST_DIR = "/tmp/images";
+    static final String API_VERSION = "v1.41";
+    /** Docker image reference: [host[:port]/]path[:tag][@digest], lower-case path. */
+    private static final Pattern IMAGE_NAME = Pattern.compile(
+            "^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+                    + "(?::[\\w][\\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$");
+
+    private final Path projectDir;
+    private final Path cacheDir;
+    private final List<String> engineEndpoints;
+
+    /**
+     * @param projectDir       archive paths are relative to it (the Maven {@code basedir})
+     * @param cacheDir         holds exported archives ({@code host-images/} below it)
+     * @param engineEndpoints  Docker API endpoints to try for image names, in order
+     *                         ({@code unix:///path} or {@code tcp://host:port})
+     */
+    public ImageSources(Path projectDir, Path cacheDir, List<String> engineEndpoints) {
+        this.projectDir = projectDir.toAbsolutePath().normalize();
+        this.cacheDir = cacheDir.toAbsolutePath().normalize();
+        this.engineEndpoints = List.copyOf(engineEndpoints);
+    }
+
+    /** Sources for a project, with the default cache and the host's usual engine sockets. */
+    public static ImageSources forProject(Path projectDir) {
+        return new ImageSources(projectDir, defaultCacheDir(System::getenv), defaultEndpoints(System::getenv));
+    }
+
+    /** {@code $MICROVM_SANDBOX_CACHE}, else {@code ~/.cache/microvm-sandbox}. */
+    static Path defaultCacheDir(Function<String, String> env) {
+        String c = env.apply("MICROVM_SANDBOX_CACHE");
+        return c != null && !c.isBlank() ? Path.of(c)
+                : Path.of(System.getProperty("user.home"), ".cache", "microvm-sandbox");
+    }
+
+    /**
+     * {@code $DOCKER_HOST} first (what the user's docker CLI uses), then Docker's socket,
+     * podman's rootful and rootless sockets.
+     */
+    static List<String> defaultEndpoints(Function<String, String> env) {
+        Set<String> e = new LinkedHashSet<>();
+        String dockerHost = env.apply("DOCKER_HOST");
+        if (dockerHost != null && !dockerHost.isBlank()) {
+            e.add(dockerHost.trim());
+        }
+        e.add("unix:///var/run/docker.sock");
+        e.add("unix:///run/podman/podman.sock");
+        String xdg = env.apply("XDG_RUNTIME_DIR");
+        if (xdg != null && !xdg.isBlank()) {
+            e.add("unix://" + Path.of(xdg, "podman", "podman.sock"));
+        }
+        return List.copyOf(e);
+    }
+
+    // ---- resolution (host, before the VM) -------------------------------------------------
+
+    /**
+     * Resolves every entry; all failures are collected and reported together.
+     *
+     * @throws SandboxException naming each entry that could not be resolved and what was tried
+     */
+    public List<ImageArchive> resolve(List<String> images) {
+        List<ImageArchive> found = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        for (String image : images) {
+            try {
+                found.add(resolve(image));
+            } catch (SandboxException e) {
+                errors.add(e.getMessage());
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new SandboxException(String.join("\n", errors));
+        }
+        return found;
+    }
+
+    /** Resolves one entry; see the class comment for the forms it takes. */
+    public ImageArchive resolve(String image) {
+        String entry = image == null ? "" : image.trim();
+        if (entry.isEmpty()) {
+            throw new SandboxException("@MicroVmSandbox(images): an empty entry; give docker-archive:PATH, "
+                    + "oci-archive:PATH or an image name");
+        }
+        for (ImageArchive.Format f : ImageArchive.Format.values()) {
+            if (entry.startsWith(f.prefix() + ":")) {
+                return resolveArchive(entry, entry.substring(f.prefix().length() + 1));
+            }
+        }
+        if (entry.endsWith(".tar") || entry.endsWith(".tar.gz") || entry.startsWith("/") || entry.startsWith("./")
+                || entry.startsWith("../") || entry.startsWith("~")) {
+            throw new SandboxException("@MicroVmSandbox(images) entry '" + entry + "' looks like a file: write it as "
+                    + "docker-archive:" + entry + " (or oci-archive:" + entry + "), relative to " + projectDir);
+        }
+        if (!IMAGE_NAME.matcher(entry).matches()) {
+            throw new SandboxException("@MicroVmSandbox(images) entry '" + entry + "' is neither docker-archive:PATH, "
+                    + "oci-archive:PATH nor a valid image name");
+        }
+        return resolveName(entry);
+    }
+
+    private ImageArchive resolveArchive(String entry, String pathText) {
+        if (pathText.isBlank()) {
+            throw new SandboxException("@MicroVmSandbox(images) entry '" + entry + "' has no path");
+        }
+        Path path = projectDir.resolve(pathText).normalize();
+        if (!Files.exists(path)) {
+            throw new SandboxException("Image '" + entry + "' not found. Tried:\n  - archive file " + path
+                    + " (relative to the project directory " + projectDir + "): no such file\n"
+                    + "Make it with `podman save -o " + pathText + " NAME` or `docker save -o " + pathText
+                    + " NAME`, or build it first (the sample projects run sample-images/build.sh).");
+        }
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw new SandboxException("Image '" + entry + "': " + path + " is not a readable file");
+        }
+        try {
+            ImageArchive a = ImageArchive.inspect(entry, path, "archive file");
+            if (a.names().isEmpty()) {
+                LOG.warn("{}: the archive stores no image name; podman will load it untagged", entry);
+            }
+            return a;
+        } catch (IOException e) {
+            throw new SandboxException("Image '" + entry + "': " + path + " is not an image archive: " + e.getMessage());
+        }
+    }
+
+    private ImageArchive resolveName(String name) {
+        List<String> tried = new ArrayList<>();
+        for (String endpoint : engineEndpoints) {
+            DockerApi api;
+            try {
+                api = DockerApi.of(endpoint);
+            } catch (IllegalArgumentException e) {
+                tried.add("Docker API at " + endpoint + ": " + e.getMessage());
+                continue;
+            }
+            if (!api.exists()) {
+                tried.add("Docker API at " + endpoint + ": no such socket");
+                continue;
+            }
+            try {
+                ImageArchive a = export(api, name);
+                if (a != null) {
+                    return a;
+                }
+                tried.add("Docker API at " + endpoint + ": no image named " + name);
+            } catch (IOException e) {
+                tried.add("Docker API at " + endpoint + ": " + e.getMessage());
+            }
+        }
+        if (engineEndpoints.isEmpty()) {
+            tried.add("no container engine endpoint configured");
+        }
+        StringBuilder m = new StringBuilder("Image '" + name + "' not found. Tried:\n");
+        for (String t : tried) {
+            m.append("  - ").append(t).append('\n');
+        }
+        m.append("The sandbox has no network and pulls nothing. Load the image into Docker or podman on this host, "
+                + "or give an archive instead: images = \"docker-archive:PATH\" (relative to " + projectDir
+                + "), made with `docker save -o PATH " + name + "`.");
+        return fail(m.toString());
+    }
+
+    private static ImageArchive fail(String message) {
+        throw new SandboxException(message);
+    }
+
+    /** Inspects the image (for its id), then exports it unless an export of that id is cached. */
+    private ImageArchive export(DockerApi api, String name) throws IOException {
+        DockerApi.Response inspect = api.get("/" + API_VERSION + "/images/" + encodePath(name) + "/json", 1 << 20, null);
+        if (inspect.status() == 404) {
+            return null;
+        }
+        if (inspect.status() != 200) {
+            throw new IOException("inspect answered HTTP " + inspect.status() + ": " + inspect.text(300));
+        }
+        JsonNode info = JSON.readTree(inspect.body());
+        String id = info.path("Id").asText("");
+        if (!id.matches("(sha256:)?[0-9a-f]{64}")) {
+            throw new IOException("inspect returned no usable image id");
+        }
+        String hex = id.startsWith("sha256:") ? id.substring(7) : id;
+        Path dir = cacheDir.resolve("host-images").resolve(hex);
+        Path file = dir.resolve(safeFileName(name) + ".tar");
+        String origin = "exported from " + api.endpoint();
+        if (Files.isRegularFile(file)) {
+            try {
+                ImageArchive cached = ImageArchive.inspect(name, file, origin + " (cached)");
+                if (cached.names().contains(name) || cached.names().contains(normalizeTag(name))) {
+                    LOG.info("image {}: cached export {}", name, file);
+                    return cached;
+                }
+            } catch (IOException e) {
+                LOG.warn("image {}: ignoring a broken cached export {}: {}", name, file, e.getMessage());
+            }
+        }
+        Files.createDirectories(dir);
+        Path partial = Files.createTempFile(dir, "export-", ".partial");
+        long start = System.nanoTime();
+        try {
+            DockerApi.Response r;
+            try (OutputStream out = Files.newOutputStream(partial)) {
+                r = api.get("/" + API_VERSION + "/images/get?names=" + URLEncoder.encode(name, StandardCharsets.UTF_8),
+                        Long.MAX_VALUE, out);
+            }
+            if (r.status() != 200) {
+                throw new IOException("export answered HTTP " + r.status() + ": " + r.text(300));
+            }
+            try {
+                Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+        ImageArchive a = ImageArchive.inspect(name, file, origin);
+        LOG.info("image {}: exported {} MiB from {} in {} ms", name, a.bytes() >> 20, api.endpoint(),
+                (System.nanoTime() - start) / 1_000_000);
+        return a;
+    }
+
+    static String normalizeTag(String name) {
+        int slash = name.lastIndexOf('/');
+        return name.indexOf(':', slash + 1) < 0 && !name.contains("@") ? name + ":latest" : name;
+    }
+
+    private static String encodePath(String name) {
+        // the Docker API takes the reference with its slashes in the path
+        StringBuilder b = new StringBuilder();
+        for (String part : name.split("/", -1)) {
+            if (b.length() > 0) {
+                b.append('/');
+            }
+            // names are validated above; keep ':' and '@' readable, encode anything else
+            b.append(URLEncoder.encode(part, StandardCharsets.UTF_8).replace("%3A", ":").replace("%40", "@"));
+        }
+        return b.toString();
+    }
+
+    static String safeFileName(String s) {
+        return s.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    // ---- preload (guest, once the VM is ready) ----------------------------------------------
+
+    /** What one preload did: the archive, its size and how long copy and load took. */
+    public record Preloaded(ImageArchive archive, long copyMillis, long loadMillis) {
+        public double millisPerMiB() {
+            double mib = Math.max(1, archive.bytes()) / (1024.0 * 1024.0);
+            return (copyMillis + loadMillis) / mib;
+        }
+    }
+
+    /** Resolves {@code images} against {@code projectDir} and loads them into the sandbox. */
+    public static List<Preloaded> preload(Sandbox sandbox, List<String> images, Path projectDir) {
+        if (images.isEmpty()) {
+            return List.of();
+        }
+        ImageSources sources = forProject(projectDir);
+        return sources.preload(sandbox, sources.resolve(images));
+    }
+
+    /**
+     * Copies each archive into the guest, {@code podman load}s it, deletes the copy, and checks
+     * that every name stored in the archives now exists in the guest.
+     */
+    public List<Preloaded> preload(Sandbox sandbox, List<ImageArchive> archives) {
+        if (archives.isEmpty()) {
+            return List.of();
+        }
+        run(sandbox, Command.of("mkdir", "-p", GUEST_DIR), Duration.ofSeconds(30), "mkdir " + GUEST_DIR);
+        List<Preloaded> done = new ArrayList<>();
+        int i = 0;
+        for (ImageArchive a : archives) {
+            String guestFile = GUEST_DIR + "/" + (i++) + "-" + safeFileName(a.file().getFileName().toString());
+            long t0 = System.nanoTime();
+            sandbox.copyIn(a.file(), guestFile, 0644);
+            long t1 = System.nanoTime();
+            // generous: vfs storage copies every layer under emulation
+            long minutes = 5 + (a.bytes() >> 27);
+            CommandResult r = sandbox.exec(Command.of("podman", "load", "-i", guestFile)
+                    .withTimeout(Duration.ofMinutes(minutes)));
+            long t2 = System.nanoTime();
+            sandbox.exec(Command.of("rm", "-f", guestFile).withTimeout(Duration.ofSeconds(30)));
+            if (!r.succeeded()) {
+                throw new SandboxException("Image '" + a.source() + "' (" + a.file() + "): podman load in the sandbox "
+                        + (r.timedOut() ? "timed out after " + minutes + " min" : "failed with exit code " + r.exitCode())
+                        + ":\n" + tail(r.stderr() + r.stdout(), 2000));
+            }
+            Preloaded p = new Preloaded(a, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
+            LOG.info("image {}: {} MiB loaded as {} (copy {} ms, podman load {} ms, {} ms/MiB)", a.source(),
+                    a.bytes() >> 20, a.names(), p.copyMillis(), p.loadMillis(), String.format(Locale.ROOT, "%.1f", p.millisPerMiB()));
+            done.add(p);
+        }
+        checkNames(sandbox, archives);
+        return done;
+    }
+
+    private static void checkNames(Sandbox sandbox, List<ImageArchive> archives) {
+        Map<String, String> expected = new LinkedHashMap<>();
+        for (ImageArchive a : archives) {
+            for (String n : a.names()) {
+                expected.put(n, a.source());
+            }
+        }
+        if (expected.isEmpty()) {
+            return;
+        }
+        CommandResult r = run(sandbox, Command.of("podman", "images", "--format", "{{.Repository}}:{{.Tag}}"),
+                Duration.ofMinutes(2), "podman images");
+        Set<String> present = new LinkedHashSet<>();
+        for (String line : r.stdout().split("\n")) {
+            String l = line.trim();
+            if (!l.isEmpty()) {
+                present.add(l);
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            if (!present.contains(e.getKey()) && !present.contains(qualify(e.getKey()))) {
+                missing.add(e.getKey() + " (from " + e.getValue() + ")");
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new SandboxException("after podman load the sandbox lacks " + missing + "; it has " + present);
+        }
+    }
+
+    /** How podman names a short Docker Hub reference: {@code redis:7} is {@code docker.io/library/redis:7}. */
+    static String qualify(String name) {
+        String n = normalizeTag(name);
+        int slash = n.indexOf('/');
+        String first = slash < 0 ? "" : n.substring(0, slash);
+        boolean hasRegistry = slash >= 0 && (first.contains(".") || first.contains(":") || first.equals("localhost"));
+        if (hasRegistry) {
+            return n;
+        }
+        return "docker.io/" + (slash < 0 ? "library/" : "") + n;
+    }
+
+    private static CommandResult run(Sandbox sandbox, Command c, Duration timeout, String what) {
+        CommandResult r = sandbox.exec(c.withTimeout(timeout));
+        if (!r.succeeded()) {
+            throw new SandboxException(what + " in the sandbox failed (exit " + r.exitCode()
+                    + (r.timedOut() ? ", timed out" : "") + "): " + tail(r.stderr(), 1000));
+        }
+        return r;
+    }
+
+    private static String tail(String s, int max) {
+        return s.length() <= max ? s : "..." + s.substring(s.length() - max);
+    }
+
+    // ---- a minimal Docker API client: GET over a unix socket or plain TCP ---------------------
+
+    /** Only what export needs; HTTP/1.0 so the server closes the connection after the body. */
+    static final class DockerApi {
+        private final String endpoint;
+        private final SocketAddress address;
+        private final Path socketFile;
+
+        private DockerApi(String endpoint, SocketAddress address, Path socketFile) {
+            this.endpoint = endpoint;
+            this.address = address;
+            this.socketFile = socketFile;
+        }
+
+        static DockerApi of(String endpoint) {
+            if (endpoint.startsWith("unix://")) {
+                Path p = Path.of(endpoint.substring("unix://".length()));
+                return new DockerApi(endpoint, UnixDomainSocketAddress.of(p), p);
+            }
+            if (endpoint.startsWith("tcp://")) {
+                URI u = URI.create(endpoint);
+                if (u.getHost() == null) {
+                    throw new IllegalArgumentException("no host in " + endpoint);
+                }
+                if ("1".equals(System.getenv("DOCKER_TLS_VERIFY")) || u.getPort() == 2376) {
+                    throw new IllegalArgumentException("TLS endpoints are not supported; export the image with "
+                            + "`docker save` and use docker-archive:PATH");
+                }
+                return new DockerApi(endpoint, new InetSocketAddress(u.getHost(), u.getPort() < 0 ? 2375 : u.getPort()), null);
+            }
+            throw new IllegalArgumentException("unsupported endpoint (want unix:// or tcp://)");
+        }
+
+        String endpoint() {
+            return endpoint;
+        }
+
+        boolean exists() {
+            return socketFile == null || Files.exists(socketFile);
+        }
+
+        record Response(int status, byte[] body) {
+            String text(int max) {
+                String s = new String(body, StandardCharsets.UTF_8).trim();
+                return s.length() <= max ? s : s.substring(0, max) + "...";
+            }
+        }
+
+        /**
+         * GETs {@code path}; a 200 body goes to {@code sink} when given, else into the response
+         * (at most {@code maxBody} bytes). Error bodies are always kept (bounded).
+         */
+        Response get(String path, long maxBody, OutputStream sink) throws IOException {
+            try (Conn c = connect()) {
+                OutputStream out = c.out();
+                out.write(("GET " + path + " HTTP/1.0\r\nHost: docker\r\nUser-Agent: microvm-sandbox\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                InputStream in = c.in();
+                String statusLine = readLine(in);
+                String[] parts = statusLine.split(" ", 3);
+                if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
+                    throw new IOException("not an HTTP answer: " + statusLine);
+                }
+                int status = Integer.parseInt(parts[1]);
+                long length = -1;
+                boolean chunked = false;
+                for (String h = readLine(in); !h.isEmpty(); h = readLine(in)) {
+                    int colon = h.indexOf(':');
+                    if (colon < 0) {
+                        continue;
+                    }
+                    String k = h.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                    String v = h.substring(colon + 1).trim();
+                    if (k.equals("content-length")) {
+                        length = Long.parseLong(v);
+                    } else if (k.equals("transfer-encoding") && v.toLowerCase(Locale.ROOT).contains("chunked")) {
+                        chunked = true;
+                    }
+                }
+                InputStream body = chunked ? new ChunkedInputStream(in) : length >= 0 ? new BoundedInputStream(in, length) : in;
+                if (status == 200 && sink != null) {
+                    body.transferTo(sink);
+                    return new Response(status, new byte[0]);
+                }
+                long limit = status == 200 ? maxBody : 64 * 1024;
+                ByteArrayOutputStream buf = new ByteArrayOutputStream();
+                byte[] b = new byte[8192];
+                int n;
+                while ((n = body.read(b)) > 0) {
+                    if (buf.size() + n > limit) {
+                        throw new IOException("answer larger than " + limit + " bytes");
+                    }
+                    buf.write(b, 0, n);
+                }
+                return new Response(status, buf.toByteArray());
+            }
+        }
+
+        private interface Conn extends AutoCloseable {
+            InputStream in();
+
+            OutputStream out();
+
+            @Override
+            void close() throws IOException;
+        }
+
+        private Conn connect() throws IOException {
+            if (address instanceof UnixDomainSocketAddress) {
+                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                try {
+                    ch.connect(address);
+                } catch (IOException e) {
+                    ch.close();
+                    throw new IOException("cannot connect: " + e.getMessage(), e);
+                }
+                InputStream in = Channels.newInputStream(ch);
+                OutputStream out = Channels.newOutputStream(ch);
+                return new Conn() {
+                    public InputStream in() { return in; }
+                    public OutputStream out() { return out; }
+                    public void close() throws IOException { ch.close(); }
+                };
+            }
+            Socket s = new Socket();
+            try {
+                s.connect(address, 5000);
+                s.setSoTimeout(600_000);
+            } catch (IOException e) {
+                s.close();
+                throw new IOException("cannot connect: " + e.getMessage(), e);
+            }
+            return new Conn() {
+                public InputStream in() { try { return s.getInputStream(); } catch (IOException e) { throw new IllegalStateException(e); } }
+                public OutputStream out() { try { return s.getOutputStream(); } catch (IOException e) { throw new IllegalStateException(e); } }
+                public void close() throws IOException { s.close(); }
+            };
+        }
+
+        private static String readLine(InputStream in) throws IOException {
+            StringBuilder b = new StringBuilder();
+            int c;
+            while ((c = in.read()) >= 0) {
+                if (c == '\n') {
+                    int len = b.length();
+                    return len > 0 && b.charAt(len - 1) == '\r' ? b.substring(0, len - 1) : b.toString();
+                }
+                if (b.length() > 8192) {
+                    throw new IOException("HTTP header line too long");
+                }
+                b.append((char) c);
+            }
+            if (b.length() == 0) {
+                throw new EOFException("connection closed before the answer");
+            }
+            return b.toString();
+        }
+
+        private static final class BoundedInputStream extends InputStream {
+            private final InputStream in;
+            private long left;
+
+            BoundedInputStream(InputStream in, long left) {
+                this.in = in;
+                this.left = left;
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = in.read(b, off, (int) Math.min(len, left));
+                if (n < 0) {
+                    throw new EOFException("answer ended " + left + " bytes early");
+                }
+                left -= n;
+                return n;
+            }
+        }
+
+        private static final class ChunkedInputStream extends InputStream {
+            private final InputStream in;
+            private long left;
+            private boolean done;
+
+            ChunkedInputStream(InputStream in) {
+                this.in = in;
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (done) {
+                    return -1;
+                }
+                if (left == 0) {
+                    String size = readLine(in);
+                    int semi = size.indexOf(';');
+                    left = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+                    if (left == 0) {
+                        done = true;
+                        return -1;
+                    }
+                }
+                int n = in.read(b, off, (int) Math.min(len, left));
+                if (n < 0) {
+                    throw new EOFException("chunked answer ended early");
+                }
+                left -= n;
+                if (left == 0) {
+                    readLine(in);
+                }
+                return n;
+            }
+        }
+    }
+}

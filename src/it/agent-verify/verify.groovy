@@ -1,0 +1,7 @@
+def check = evaluate(new File(itCommon))
+check(basedir, [
+    'com.example.orders.OrderTotalsTest'     : ['sumsLines', 'appliesDiscountRoundingHalfUp', 'rejectsNonPositiveQuantity',
+                                                'recordsTheKernelItRunsOn'],
+    'com.example.orders.HostIsolationTest'   : ['hostEnvironmentDoesNotLeakIn', 'hostSecretsAreNotVisible', 'cannotReachTheInternet'],
+    'com.example.orders.CustomRedisImageTest': ['runsTheImageBuiltInTheSandbox'],
+], 1)
