@@ -87,8 +87,12 @@ public sealed interface Message {
     record GetFile(int id, String path, long maxBytes) implements Message {
     }
 
-    /** Run JUnit Platform tests in the guest. */
-    record RunTests(int id, List<String> classNames, List<String> uniqueIds, Map<String, String> configuration)
+    /**
+     * Run JUnit Platform tests in the guest: whole classes, single methods ({@code com.example.FooTest#bar(int)})
+     * and Jupiter unique ids.
+     */
+    record RunTests(int id, List<String> classNames, List<String> methods, List<String> uniqueIds,
+                    Map<String, String> configuration)
             implements Message {
     }
 
@@ -106,10 +110,13 @@ public sealed interface Message {
                     String className, String methodName, String methodParameterTypes, List<String> tags) {
     }
 
-    /** A throwable as plain data: never a serialised Java object. */
+    /**
+     * A throwable as plain data: never a serialised Java object. {@code assertionError} says whether
+     * it is a {@code java.lang.AssertionError}, which reports count as a failure rather than an error.
+     */
     record ThrowableData(String className, String message, List<StackFrameData> stackTrace,
                          ThrowableData cause, List<ThrowableData> suppressed,
-                         String expected, String actual) {
+                         String expected, String actual, boolean assertionError) {
     }
 
     /** One stack trace element. */

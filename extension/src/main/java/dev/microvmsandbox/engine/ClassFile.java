@@ -1,0 +1,185 @@
+package dev.microvmsandbox.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.objectweb.asm.AnnotationVisitor;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+/**
+ * What discovery needs to know about one class, read from its class file bytes. Reading bytes
+ * runs none of the class's code, which is the point: the class may be hostile.
+ */
+record ClassFile(String name, String superName, List<String> interfaces, String outerName, boolean isStaticMember,
+                 boolean isLocalOrAnonymous, boolean isAbstract, boolean isPrivate, boolean hasTestMethods,
+                 boolean isNestedAnnotated, boolean isClassTemplate, List<String> memberClasses,
+                 SandboxAnnotation sandboxAnnotation, String displayName, List<String> tags) {
+
+    static final String SANDBOX_DESC = "Ldev/microvmsandbox/MicroVmSandbox;";
+    private static final Set<String> TEST_METHOD_ANNOTATIONS = Set.of(
+            "Lorg/junit/jupiter/api/Test;", "Lorg/junit/jupiter/api/RepeatedTest;", "Lorg/junit/jupiter/api/TestFactory;",
+            "Lorg/junit/jupiter/api/TestTemplate;", "Lorg/junit/jupiter/params/ParameterizedTest;");
+    private static final Set<String> CLASS_TEMPLATE_ANNOTATIONS = Set.of(
+            "Lorg/junit/jupiter/api/ClassTemplate;", "Lorg/junit/jupiter/params/ParameterizedClass;");
+    private static final String NESTED_DESC = "Lorg/junit/jupiter/api/Nested;";
+    private static final String DISPLAY_NAME_DESC = "Lorg/junit/jupiter/api/DisplayName;";
+    private static final String TAG_DESC = "Lorg/junit/jupiter/api/Tag;";
+    private static final String TAGS_DESC = "Lorg/junit/jupiter/api/Tags;";
+
+    /** A class that is a nested (non-static) member of another one, as {@code @Nested} test classes are. */
+    boolean isInnerMember() {
+        return outerName != null && !isStaticMember;
+    }
+
+    /** Whether the platform could run it as a test class of its own. */
+    boolean isStandalone() {
+        return !isAbstract && !isPrivate && !isLocalOrAnonymous && !isInnerMember();
+    }
+
+    /**
+     * @throws IllegalArgumentException when the bytes are not a class file ASM can read
+     */
+    static ClassFile parse(byte[] bytes) {
+        Collector collector = new Collector();
+        try {
+            new ClassReader(bytes).accept(collector, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("unreadable class file: " + e, e);
+        }
+        return collector.result();
+    }
+
+    static String dotted(String internalName) {
+        return internalName == null ? null : internalName.replace('/', '.');
+    }
+
+    private static final class Collector extends ClassVisitor {
+        private String name;
+        private String superName;
+        private final List<String> interfaces = new ArrayList<>();
+        private String outerName;
+        private boolean staticMember;
+        private boolean localOrAnonymous;
+        private boolean isAbstract;
+        private boolean isPrivate;
+        private boolean hasTestMethods;
+        private boolean nested;
+        private boolean classTemplate;
+        private final List<String> memberClasses = new ArrayList<>();
+        private SandboxAnnotation.Builder sandbox;
+        private String displayName;
+        private final List<String> tags = new ArrayList<>();
+
+        Collector() {
+            super(Opcodes.ASM9);
+        }
+
+        @Override
+        public void visit(int version, int access, String name, String signature, String superName, String[] interfaces) {
+            this.name = name;
+            this.superName = superName;
+            if (interfaces != null) {
+                for (String i : interfaces) {
+                    this.interfaces.add(dotted(i));
+                }
+            }
+            // interfaces, annotations and enums are never test classes of their own
+            isAbstract = (access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_INTERFACE | Opcodes.ACC_ENUM)) != 0;
+            isPrivate = (access & Opcodes.ACC_PRIVATE) != 0;
+        }
+
+        @Override
+        public void visitOuterClass(String owner, String method, String descriptor) {
+            localOrAnonymous = true;
+        }
+
+        @Override
+        public void visitInnerClass(String inner, String outer, String innerName, int access) {
+            if (inner.equals(name)) {
+                if (outer == null || innerName == null) {
+                    localOrAnonymous = true;
+                } else {
+                    outerName = outer;
+                    staticMember = (access & Opcodes.ACC_STATIC) != 0;
+                    isPrivate |= (access & Opcodes.ACC_PRIVATE) != 0;
+                    isAbstract |= (access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_INTERFACE)) != 0;
+                }
+            } else if (name.equals(outer) && innerName != null) {
+                memberClasses.add(dotted(inner));
+            }
+        }
+
+        @Override
+        public AnnotationVisitor visitAnnotation(String descriptor, boolean visible) {
+            if (descriptor.equals(SANDBOX_DESC)) {
+                sandbox = new SandboxAnnotation.Builder();
+                return sandbox.visitor(api);
+            }
+            if (descriptor.equals(NESTED_DESC)) {
+                nested = true;
+            } else if (CLASS_TEMPLATE_ANNOTATIONS.contains(descriptor)) {
+                classTemplate = true;
+            } else if (descriptor.equals(DISPLAY_NAME_DESC)) {
+                return new AnnotationVisitor(api) {
+                    @Override
+                    public void visit(String attribute, Object value) {
+                        if ("value".equals(attribute) && value instanceof String s) {
+                            displayName = s;
+                        }
+                    }
+                };
+            } else if (descriptor.equals(TAG_DESC)) {
+                return tagVisitor();
+            } else if (descriptor.equals(TAGS_DESC)) {
+                return new AnnotationVisitor(api) {
+                    @Override
+                    public AnnotationVisitor visitArray(String attribute) {
+                        return new AnnotationVisitor(api) {
+                            @Override
+                            public AnnotationVisitor visitAnnotation(String n, String desc) {
+                                return TAG_DESC.equals(desc) ? tagVisitor() : null;
+                            }
+                        };
+                    }
+                };
+            }
+            return null;
+        }
+
+        private AnnotationVisitor tagVisitor() {
+            return new AnnotationVisitor(api) {
+                @Override
+                public void visit(String attribute, Object value) {
+                    if ("value".equals(attribute) && value instanceof String s) {
+                        tags.add(s);
+                    }
+                }
+            };
+        }
+
+        @Override
+        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+            return new MethodVisitor(api) {
+                @Override
+                public AnnotationVisitor visitAnnotation(String annotation, boolean visible) {
+                    if (TEST_METHOD_ANNOTATIONS.contains(annotation)) {
+                        hasTestMethods = true;
+                    }
+                    return null;
+                }
+            };
+        }
+
+        ClassFile result() {
+            if (name == null) {
+                throw new IllegalArgumentException("class file without a name");
+            }
+            return new ClassFile(dotted(name), dotted(superName), List.copyOf(interfaces), dotted(outerName), staticMember,
+                    localOrAnonymous, isAbstract, isPrivate, hasTestMethods, nested, classTemplate,
+                    List.copyOf(memberClasses), sandbox == null ? null : sandbox.build(), displayName, List.copyOf(tags));
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.microvmsandbox.engine;
+
+import dev.microvmsandbox.backend.Backend;
+import dev.microvmsandbox.backend.Sandbox;
+import dev.microvmsandbox.backend.SandboxConfig;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Function;
+import org.junit.platform.engine.EngineDiscoveryRequest;
+import org.junit.platform.engine.EngineExecutionListener;
+import org.junit.platform.engine.ExecutionRequest;
+import org.junit.platform.engine.TestDescriptor;
+import org.junit.platform.engine.TestEngine;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.UniqueId;
+import org.junit.platform.engine.support.descriptor.EngineDescriptor;
+
+/**
+ * The {@code microvm-sandbox} test engine: finds sandboxed test classes without loading them and
+ * runs each in a microVM, reporting the guest's tests as if they had run here.
+ *
+ * <p>In {@code mixed} mode (the default) a class is sandboxed when it, a superclass or an enclosing
+ * class carries {@link dev.microvmsandbox.MicroVmSandbox @MicroVmSandbox}; in {@code strict} mode
+ * ({@code microvm.sandbox.mode=strict}) every Jupiter test class is. Defaults for the sandbox come
+ * from configuration parameters {@code microvm.sandbox.memory}, {@code cpus}, {@code timeout},
+ * {@code isolation}, {@code accelerator} and {@code requireKvm}. Registered through
+ * {@code META-INF/services}; users never call it.
+ */
+public final class MicroVmSandboxEngine implements TestEngine {
+
+    /** The engine id, first segment of every unique id this engine makes. */
+    public static final String ENGINE_ID = "microvm-sandbox";
+    static final String GUEST_PROPERTY = "microvm.sandbox.guest";
+
+    private final Function<SandboxConfig, Sandbox> starter;
+
+    /** The engine the platform finds through the service loader: sandboxes come from the QEMU backend. */
+    public MicroVmSandboxEngine() {
+        this(config -> Backend.qemu().start(config));
+    }
+
+    MicroVmSandboxEngine(Function<SandboxConfig, Sandbox> starter) {
+        this.starter = starter;
+    }
+
+    @Override
+    public String getId() {
+        return ENGINE_ID;
+    }
+
+    @Override
+    public Optional<String> getGroupId() {
+        return Optional.of("dev.microvmsandbox");
+    }
+
+    @Override
+    public Optional<String> getArtifactId() {
+        return Optional.of("microvm-sandbox-junit");
+    }
+
+    @Override
+    public TestDescriptor discover(EngineDiscoveryRequest request, UniqueId uniqueId) {
+        EngineDescriptor engine = new EngineDescriptor(uniqueId, "MicroVM Sandbox");
+        if (isGuest()) {
+            return engine;
+        }
+        Function<String, Optional<String>> parameters = request.getConfigurationParameters()::get;
+        SandboxConfig base = SandboxConfig.defaults().withClasspath(HostClasspath.current());
+        Path javaHome = HostClasspath.javaHomeForGuest();
+        if (javaHome != null) {
+            base = base.withHostJavaHome(javaHome);
+        }
+        ClassFileIndex index = ClassFileIndex.forContextClassLoader();
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        new SandboxedClassDiscovery(index, loader != null ? loader : ClassLoader.getSystemClassLoader(),
+                SandboxSettings.strictMode(parameters), base, parameters).discover(request, engine);
+        return engine;
+    }
+
+    @Override
+    public void execute(ExecutionRequest request) {
+        TestDescriptor engine = request.getRootTestDescriptor();
+        EngineExecutionListener listener = request.getEngineExecutionListener();
+        listener.executionStarted(engine);
+        try (Sandboxes sandboxes = new Sandboxes(starter)) {
+            for (TestDescriptor child : engine.getChildren()) {
+                if (child instanceof SandboxedClassDescriptor cls) {
+                    new SandboxedClassExecution(cls, sandboxes, listener, System.out, System.err).run();
+                }
+            }
+        }
+        listener.executionFinished(engine, TestExecutionResult.successful());
+    }
+
+    static boolean isGuest() {
+        return Boolean.getBoolean(GUEST_PROPERTY);
+    }
+}

@@ -1,0 +1,170 @@
+package dev.microvmsandbox.engine;
+
+import dev.microvmsandbox.backend.Sandbox;
+import dev.microvmsandbox.backend.SandboxException;
+import dev.microvmsandbox.channel.Channel;
+import dev.microvmsandbox.channel.Message;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.platform.engine.EngineExecutionListener;
+import org.junit.platform.engine.TestExecutionResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one sandboxed class: gets it a sandbox, asks the guest agent to run it, and replays what
+ * comes back on the engine's thread until the guest says it is done, the sandbox dies or the
+ * class's time is up.
+ */
+final class SandboxedClassExecution {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxedClassExecution.class);
+    /** Events waiting for the engine thread; a guest that outruns it this far is flooding and loses its sandbox. */
+    static final int INBOX_CAPACITY = 50_000;
+
+    private final SandboxedClassDescriptor descriptor;
+    private final Sandboxes sandboxes;
+    private final EngineExecutionListener listener;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    SandboxedClassExecution(SandboxedClassDescriptor descriptor, Sandboxes sandboxes, EngineExecutionListener listener,
+                            PrintStream out, PrintStream err) {
+        this.descriptor = descriptor;
+        this.sandboxes = sandboxes;
+        this.listener = listener;
+        this.out = out;
+        this.err = err;
+    }
+
+    void run() {
+        if (descriptor.settingsError().isPresent()) {
+            failClass(new IllegalArgumentException(descriptor.settingsError().get()));
+            return;
+        }
+        SandboxSettings settings = descriptor.settings().orElseThrow();
+        Sandbox sandbox;
+        try {
+            sandbox = sandboxes.acquire(settings);
+        } catch (RuntimeException e) {
+            failClass(e instanceof SandboxException ? e
+                    : new SandboxException("the sandbox for " + descriptor.className() + " could not start: " + e, e));
+            return;
+        }
+        GuestRun run = new GuestRun(descriptor);
+        GuestEventAdapter adapter = new GuestEventAdapter(run, listener, out, err);
+        try {
+            replay(sandbox, settings.classTimeout(), adapter);
+        } finally {
+            sandboxes.release(sandbox, settings);
+        }
+        adapter.finishClass();
+        if (run.violationCount() > 0) {
+            LOG.warn("{}: the guest broke the protocol {} times; first: {}", descriptor.className(),
+                    run.violationCount(), run.violations().get(0));
+        }
+    }
+
+    private void replay(Sandbox sandbox, Duration timeout, GuestEventAdapter adapter) {
+        Channel channel = sandbox.channel();
+        int id = channel.nextId();
+        BlockingQueue<Object> inbox = new ArrayBlockingQueue<>(INBOX_CAPACITY);
+        AtomicBoolean flooded = new AtomicBoolean();
+        channel.route(id, new Channel.Receiver() {
+            @Override
+            public void message(Message message) {
+                if (!flooded.get() && !inbox.offer(message)) {
+                    flooded.set(true);
+                }
+            }
+
+            @Override
+            public void closed(String reason) {
+                // never blocks the channel's reader: the engine thread also watches the sandbox itself
+                inbox.offer(new Closed(reason));
+            }
+        });
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            channel.send(new Message.RunTests(id, descriptor.guestClassNames(), descriptor.guestMethods(),
+                    descriptor.guestUniqueIds(), Map.of()));
+            while (true) {
+                if (flooded.get()) {
+                    sandboxes.kill(sandbox);
+                    adapter.abort(died(sandbox, "the guest sent events faster than the host could take them"));
+                    return;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    sandboxes.kill(sandbox);
+                    adapter.abort(died(sandbox, "the timeout of " + pretty(timeout) + " for "
+                            + descriptor.className() + " passed"));
+                    return;
+                }
+                Object next = inbox.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    if (Sandboxes.isDead(sandbox) && inbox.isEmpty()) {
+                        adapter.abort(died(sandbox, "the sandbox died"));
+                        return;
+                    }
+                } else if (next instanceof Message.TestEvent event) {
+                    adapter.handle(event);
+                } else if (next instanceof Message.RunDone done) {
+                    adapter.runDone(done.error());
+                    return;
+                } else if (next instanceof Closed closed) {
+                    adapter.abort(died(sandbox, "the channel to the guest closed: " + closed.reason()));
+                    return;
+                } else {
+                    LOG.warn("{}: unexpected {} in a test run; dropped it", descriptor.className(),
+                            next.getClass().getSimpleName());
+                }
+            }
+        } catch (IOException e) {
+            adapter.abort(died(sandbox, "could not send the test run to the guest: " + e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sandboxes.kill(sandbox);
+            adapter.abort(died(sandbox, "the host run was interrupted"));
+        } finally {
+            channel.unroute(id);
+        }
+    }
+
+    private static SandboxException died(Sandbox sandbox, String what) {
+        StringBuilder message = new StringBuilder(what);
+        sandbox.deathCause().filter(cause -> !what.contains(cause)).ifPresent(cause -> message.append("; ").append(cause));
+        String console = sandbox.consoleTail();
+        if (console != null && !console.isBlank()) {
+            message.append("\nlast lines of the guest console of sandbox ").append(sandbox.id()).append(":\n").append(console);
+        }
+        return new SandboxException(message.toString());
+    }
+
+    private void failClass(Throwable cause) {
+        listener.executionStarted(descriptor);
+        listener.executionFinished(descriptor, TestExecutionResult.failed(cause));
+    }
+
+    static String pretty(Duration d) {
+        if (d.toMillis() % 3_600_000 == 0) {
+            return d.toHours() + "h";
+        }
+        if (d.toMillis() % 60_000 == 0) {
+            return d.toMinutes() + "m";
+        }
+        if (d.toMillis() % 1000 == 0) {
+            return d.toSeconds() + "s";
+        }
+        return d.toMillis() + "ms";
+    }
+
+    private record Closed(String reason) {
+    }
+}

@@ -1,0 +1,198 @@
+package dev.microvmsandbox.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMethod;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectUniqueId;
+
+import dev.microvmsandbox.MicroVmSandbox;
+import dev.microvmsandbox.fixtures.HostMarker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.engine.TestDescriptor;
+import org.junit.platform.engine.UniqueId;
+import org.junit.platform.testkit.engine.EngineTestKit;
+
+class SandboxedClassDiscoveryTest {
+
+    private static final String FIXTURES = "dev.microvmsandbox.fixtures.";
+
+    @TempDir
+    Path markers;
+
+    @BeforeEach
+    void watchForHostCode() {
+        System.setProperty(HostMarker.PROPERTY, markers.toString());
+    }
+
+    @AfterEach
+    void noFixtureCodeRanOnTheHost() throws Exception {
+        System.clearProperty(HostMarker.PROPERTY);
+        try (Stream<Path> files = Files.list(markers)) {
+            assertThat(files).as("markers of fixture code that ran on the host").isEmpty();
+        }
+    }
+
+    @Test
+    void findsAnnotatedClassByBytesWithoutInitialisingIt() {
+        TestDescriptor engine = discover(Map.of(), selectClass(FIXTURES + "StaticInitialiserFixture"));
+
+        assertThat(engine.getChildren()).singleElement().satisfies(child -> {
+            assertThat(child.getUniqueId()).hasToString("[engine:microvm-sandbox]/[class:" + FIXTURES + "StaticInitialiserFixture]");
+            assertThat(child.getDisplayName()).isEqualTo("StaticInitialiserFixture");
+            assertThat(child.getLegacyReportingName()).isEqualTo(FIXTURES + "StaticInitialiserFixture");
+            assertThat(child.getChildren()).isEmpty();
+        });
+    }
+
+    @Test
+    void readsAnnotationValuesFromBytes() {
+        ClassFileIndex index = ClassFileIndex.forContextClassLoader();
+
+        SandboxAnnotation a = index.sandboxAnnotation(FIXTURES + "StaticInitialiserFixture").orElseThrow();
+
+        assertThat(a).isEqualTo(new SandboxAnnotation("1g", 1, "5m", List.of("docker-archive:images/redis.tar"),
+                List.of("MODE=test", "LEVEL=3"), "PER_CLASS"));
+        assertThat(index.sandboxAnnotation(FIXTURES + "SubclassOfSandboxedFixture")).contains(a);
+        assertThat(index.sandboxAnnotation(FIXTURES + "PlainJupiterFixture")).isEmpty();
+    }
+
+    @Test
+    void annotationBecomesSandboxSettings() {
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectClass(FIXTURES + "StaticInitialiserFixture")));
+
+        SandboxSettings settings = d.settings().orElseThrow();
+        assertThat(settings.config().memory().mebibytes()).isEqualTo(1024);
+        assertThat(settings.config().cpus()).isEqualTo(1);
+        assertThat(settings.config().env()).containsEntry("MODE", "test").containsEntry("LEVEL", "3");
+        assertThat(settings.config().images()).containsExactly("docker-archive:images/redis.tar");
+        assertThat(settings.classTimeout()).hasMinutes(5);
+        assertThat(settings.isolation()).isEqualTo(MicroVmSandbox.Isolation.PER_CLASS);
+        assertThat(settings.config().classpath()).isNotEmpty();
+    }
+
+    @Test
+    void wrongAnnotationValueFailsOnlyThatClass() {
+        TestDescriptor engine = discover(Map.of(), selectClass(FIXTURES + "BadMemoryFixture"),
+                selectClass(FIXTURES + "StaticInitialiserFixture"));
+
+        assertThat(engine.getChildren()).hasSize(2);
+        SandboxedClassDescriptor bad = (SandboxedClassDescriptor) engine.getChildren().iterator().next();
+        assertThat(bad.settingsError()).get().asString()
+                .contains("memory = \"lots\"").contains("write it like @MicroVmSandbox(memory = \"2g\")");
+    }
+
+    @Test
+    void mixedModeIgnoresUnannotatedClasses() {
+        TestDescriptor engine = discover(Map.of(), selectClass(FIXTURES + "PlainJupiterFixture"));
+
+        assertThat(engine.getChildren()).isEmpty();
+    }
+
+    @Test
+    void strictModeSandboxesEveryJupiterTestClass() {
+        TestDescriptor engine = discover(Map.of("microvm.sandbox.mode", "strict"),
+                selectClass(FIXTURES + "PlainJupiterFixture"), selectClass(FIXTURES + "NotATestFixture"));
+
+        assertThat(names(engine)).containsExactly(FIXTURES + "PlainJupiterFixture");
+    }
+
+    @Test
+    void packageSelectorScansClassFiles() {
+        TestDescriptor mixed = discover(Map.of(), selectPackage("dev.microvmsandbox.fixtures"));
+        TestDescriptor strict = discover(Map.of("microvm.sandbox.mode", "strict"), selectPackage("dev.microvmsandbox.fixtures"));
+
+        assertThat(names(mixed)).contains(FIXTURES + "StaticInitialiserFixture", FIXTURES + "SubclassOfSandboxedFixture",
+                FIXTURES + "GuestBehaviourFixture").doesNotContain(FIXTURES + "PlainJupiterFixture",
+                FIXTURES + "GuestBehaviourFixture$NestedCases", FIXTURES + "NotATestFixture");
+        assertThat(names(strict)).contains(FIXTURES + "PlainJupiterFixture", FIXTURES + "HostileDiscoveryFixture")
+                .doesNotContain(FIXTURES + "PlainJupiterFixture$Inner", FIXTURES + "NotATestFixture", FIXTURES + "HostMarker");
+    }
+
+    @Test
+    void methodSelectorBecomesGuestMethodSelection() {
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(),
+                selectMethod(FIXTURES + "GuestBehaviourFixture", "parameterized", "int")));
+
+        assertThat(d.guestClassNames()).isEmpty();
+        assertThat(d.guestMethods()).containsExactly(FIXTURES + "GuestBehaviourFixture#parameterized(int)");
+    }
+
+    @Test
+    void nestedClassSelectorSelectsItUnderItsEnclosingClass() {
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectClass(FIXTURES + "GuestBehaviourFixture$NestedCases")));
+
+        assertThat(d.className()).isEqualTo(FIXTURES + "GuestBehaviourFixture");
+        assertThat(d.guestClassNames()).containsExactly(FIXTURES + "GuestBehaviourFixture$NestedCases");
+    }
+
+    @Test
+    void uniqueIdSelectorMapsToTheGuestsJupiterId() {
+        UniqueId hostId = UniqueId.parse("[engine:microvm-sandbox]/[class:" + FIXTURES
+                + "GuestBehaviourFixture]/[nested-class:NestedCases]/[method:nestedPasses()]");
+
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectUniqueId(hostId)));
+
+        assertThat(d.guestUniqueIds()).containsExactly("[engine:junit-jupiter]/[class:" + FIXTURES
+                + "GuestBehaviourFixture]/[nested-class:NestedCases]/[method:nestedPasses()]");
+    }
+
+    @Test
+    void wholeClassSelectionWins() {
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectMethod(FIXTURES + "GuestBehaviourFixture", "passes", ""),
+                selectClass(FIXTURES + "GuestBehaviourFixture")));
+
+        assertThat(d.guestClassNames()).containsExactly(FIXTURES + "GuestBehaviourFixture");
+        assertThat(d.guestMethods()).isEmpty();
+    }
+
+    @Test
+    void runsNoneOfWhatJupitersDiscoveryWouldRun() {
+        // markers from the static initialiser, the annotation's enum, the orderer, the display-name
+        // generator and the extensions would appear here; the check is in noFixtureCodeRanOnTheHost
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of("microvm.sandbox.mode", "strict"),
+                selectClass(FIXTURES + "HostileDiscoveryFixture")));
+
+        assertThat(d.getSource()).get().hasToString(org.junit.platform.engine.support.descriptor.ClassSource
+                .from(FIXTURES + "HostileDiscoveryFixture").toString());
+    }
+
+    @Test
+    void discoversNothingInsideTheGuest() {
+        System.setProperty(MicroVmSandboxEngine.GUEST_PROPERTY, "true");
+        try {
+            assertThat(discover(Map.of(), selectClass(FIXTURES + "StaticInitialiserFixture")).getChildren()).isEmpty();
+        } finally {
+            System.clearProperty(MicroVmSandboxEngine.GUEST_PROPERTY);
+        }
+    }
+
+    private static TestDescriptor discover(Map<String, String> parameters, DiscoverySelector... selectors) {
+        return EngineTestKit.engine(new MicroVmSandboxEngine(config -> {
+                    throw new AssertionError("discovery must not start sandboxes");
+                }))
+                .configurationParameters(parameters)
+                .selectors(selectors)
+                .discover()
+                .getEngineDescriptor();
+    }
+
+    private static SandboxedClassDescriptor onlyClass(TestDescriptor engine) {
+        assertThat(engine.getChildren()).hasSize(1);
+        return (SandboxedClassDescriptor) engine.getChildren().iterator().next();
+    }
+
+    private static List<String> names(TestDescriptor engine) {
+        return engine.getChildren().stream().map(d -> ((SandboxedClassDescriptor) d).className()).collect(Collectors.toList());
+    }
+}
