@@ -162,8 +162,12 @@ public final class SandboxConfig {
         return change(b -> b.mounts.addAll(mounts));
     }
 
+    /** The container images to have in the guest (replaces any named before). */
     public SandboxConfig withImages(List<String> images) {
-        return change(b -> b.images.addAll(images));
+        return change(b -> {
+            b.images.clear();
+            b.images.addAll(images);
+        });
     }
 
     public SandboxConfig withClasspath(List<Path> classpath) {

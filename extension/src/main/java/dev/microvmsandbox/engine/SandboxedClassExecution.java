@@ -6,6 +6,7 @@ import dev.microvmsandbox.channel.Channel;
 import dev.microvmsandbox.channel.Message;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -55,6 +56,13 @@ final class SandboxedClassExecution {
         } catch (RuntimeException e) {
             failClass(e instanceof SandboxException ? e
                     : new SandboxException("the sandbox for " + descriptor.className() + " could not start: " + e, e));
+            return;
+        }
+        try {
+            sandboxes.preloadImages(sandbox, settings.config().images(), Path.of(System.getProperty("user.dir")));
+        } catch (RuntimeException e) {
+            sandboxes.release(sandbox, settings);
+            failClass(e);
             return;
         }
         GuestRun run = new GuestRun(descriptor);

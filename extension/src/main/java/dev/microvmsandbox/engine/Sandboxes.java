@@ -4,8 +4,14 @@ import dev.microvmsandbox.MicroVmSandbox;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
 import java.time.Duration;
+import dev.microvmsandbox.image.ImageSources;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +31,7 @@ final class Sandboxes implements AutoCloseable {
     private final Function<SandboxConfig, Sandbox> starter;
     private final Map<SandboxConfig, Sandbox> shared = new HashMap<>();
     private final Map<SandboxConfig, RuntimeException> failedBoots = new HashMap<>();
+    private final Map<Sandbox, Set<String>> loadedImages = new HashMap<>();
 
     Sandboxes(Function<SandboxConfig, Sandbox> starter) {
         this.starter = starter;
@@ -38,7 +45,8 @@ final class Sandboxes implements AutoCloseable {
         if (settings.isolation() == MicroVmSandbox.Isolation.PER_CLASS) {
             return starter.apply(settings.config().withTimeout(settings.classTimeout().plus(PER_CLASS_SLACK)));
         }
-        SandboxConfig config = settings.config().withTimeout(SHARED_LIFETIME);
+        // images are loaded per class into whichever shared VM it gets, so they do not split the VMs
+        SandboxConfig config = settings.config().withTimeout(SHARED_LIFETIME).withImages(List.of());
         RuntimeException failed = failedBoots.get(config);
         if (failed != null) {
             throw failed;
@@ -47,6 +55,7 @@ final class Sandboxes implements AutoCloseable {
         if (sandbox != null && isDead(sandbox)) {
             LOG.info("sandbox {} died ({}); starting another", sandbox.id(), sandbox.deathCause().orElse("channel closed"));
             sandbox.close();
+            loadedImages.remove(sandbox);
             shared.remove(config);
             sandbox = null;
         }
@@ -62,10 +71,32 @@ final class Sandboxes implements AutoCloseable {
         return sandbox;
     }
 
+    /**
+     * Loads the class's images into its sandbox, skipping those an earlier class already loaded.
+     *
+     * @throws dev.microvmsandbox.backend.SandboxException naming every source tried for an image that was not found
+     */
+    void preloadImages(Sandbox sandbox, List<String> images, Path projectDir) {
+        List<String> missing;
+        synchronized (this) {
+            missing = new ArrayList<>(images);
+            missing.removeAll(loadedImages.getOrDefault(sandbox, Set.of()));
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        ImageSources.preload(sandbox, missing, projectDir).forEach(p -> LOG.info("loaded {} into sandbox {} in {} ms",
+                p.archive().source(), sandbox.id(), p.copyMillis() + p.loadMillis()));
+        synchronized (this) {
+            loadedImages.computeIfAbsent(sandbox, s -> new HashSet<>()).addAll(missing);
+        }
+    }
+
     /** A class is done with its sandbox. */
     synchronized void release(Sandbox sandbox, SandboxSettings settings) {
         if (settings.isolation() == MicroVmSandbox.Isolation.PER_CLASS) {
             sandbox.close();
+            loadedImages.remove(sandbox);
         }
     }
 
@@ -73,6 +104,7 @@ final class Sandboxes implements AutoCloseable {
     synchronized void kill(Sandbox sandbox) {
         sandbox.close();
         shared.values().remove(sandbox);
+        loadedImages.remove(sandbox);
     }
 
     static boolean isDead(Sandbox sandbox) {
