@@ -1,0 +1,143 @@
+package dev.microvmsandbox.bench;
+
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import dev.microvmsandbox.backend.Backend;
+import dev.microvmsandbox.backend.Sandbox;
+import dev.microvmsandbox.backend.SandboxConfig;
+import dev.microvmsandbox.image.ImageSources;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.reporting.ReportEntry;
+import org.junit.platform.launcher.EngineFilter;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.core.LauncherConfig;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+
+/**
+ * Prints the numbers the README quotes:
+ * <ul>
+ *   <li>per-class overhead: a trivial class plain vs sandboxed, boot included and excluded;</li>
+ *   <li>nested containers: Redis started with podman directly and through Testcontainers in the guest;</li>
+ *   <li>image preload time per MiB.</li>
+ * </ul>
+ * Run: {@code mvn -pl extension -Pbench test-compile exec:exec@sandbox} (from the repository root).
+ */
+public final class SandboxBenchmarks {
+
+    public static void main(String[] args) throws Exception {
+        Path redis = redisArchive();
+        classOverhead();
+        nestedContainers(redis);
+        preloadPerMiB(redis);
+    }
+
+    private static void classOverhead() {
+        long plain = run("junit-jupiter", false, TrivialBenchFixture.class).totalMillis;
+        Timings sandboxed = run("microvm-sandbox", true, TrivialBenchFixture.class, TrivialBenchFixtureAgain.class);
+        long first = sandboxed.classMillis.get(TrivialBenchFixture.class.getName());
+        long second = sandboxed.classMillis.get(TrivialBenchFixtureAgain.class.getName());
+        System.out.printf("trivial class, plain on the host:             %6d ms%n", plain);
+        System.out.printf("trivial class, sandboxed, boot included:      %6d ms (whole engine run: %d ms)%n",
+                sandboxed.totalMillis - second, sandboxed.totalMillis);
+        System.out.printf("trivial class, sandboxed, VM already running: %6d ms%n", second);
+        System.out.printf("  (first class's own time after the boot:     %6d ms)%n", first);
+    }
+
+    private static void nestedContainers(Path redis) throws IOException {
+        Path target = Path.of(System.getProperty("user.dir"), "target", "bench-images", "redis.tar");
+        Files.createDirectories(target.getParent());
+        Files.copy(redis, target, StandardCopyOption.REPLACE_EXISTING);
+        Timings t = run("microvm-sandbox", true, ContainerStartBenchFixture.class);
+        if (!t.failures.isEmpty()) {
+            throw new IllegalStateException("the container benchmark failed: " + t.failures);
+        }
+        Matcher m = Pattern.compile("BENCH (\\S+)=(\\d+)").matcher(t.output);
+        while (m.find()) {
+            System.out.printf("nested Redis, %-28s %6s ms%n", m.group(1) + ":", m.group(2));
+        }
+    }
+
+    private static void preloadPerMiB(Path redis) {
+        try (Sandbox sandbox = Backend.qemu().start(SandboxConfig.defaults())) {
+            ImageSources.Preloaded p = ImageSources.preload(sandbox, List.of("docker-archive:" + redis), Path.of("/")).get(0);
+            System.out.printf("image preload (%d MiB): copy %d ms + podman load %d ms = %.0f ms/MiB%n",
+                    p.archive().bytes() >> 20, p.copyMillis(), p.loadMillis(), p.millisPerMiB());
+        }
+    }
+
+    /** The quickstart's Redis image, built by sample-images/build.sh (cached). */
+    private static Path redisArchive() throws IOException, InterruptedException {
+        Path repo = Path.of(System.getProperty("microvm.sandbox.repo", ".."));
+        Process p = new ProcessBuilder("bash", repo.resolve("sample-images/build.sh").toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("sample-images/build.sh failed");
+        }
+        return Path.of(out.substring(out.lastIndexOf('\n') + 1)).resolve("redis.tar");
+    }
+
+    private static Timings run(String engine, boolean sandboxFilter, Class<?>... classes) {
+        Launcher launcher = LauncherFactory.create(LauncherConfig.builder()
+                .enablePostDiscoveryFilterAutoRegistration(sandboxFilter).build());
+        LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
+                .filters(EngineFilter.includeEngines(engine));
+        for (Class<?> c : classes) {
+            request.selectors(selectClass(c.getName()));
+        }
+        LauncherDiscoveryRequest built = request.build();
+        Timings timings = new Timings();
+        long t0 = System.nanoTime();
+        launcher.execute(built, timings);
+        timings.totalMillis = (System.nanoTime() - t0) / 1_000_000;
+        return timings;
+    }
+
+    private static final class Timings implements TestExecutionListener {
+        final Map<String, Long> started = new ConcurrentHashMap<>();
+        final Map<String, Long> classMillis = new ConcurrentHashMap<>();
+        final List<String> failures = new ArrayList<>();
+        final StringBuffer output = new StringBuffer();
+        long totalMillis;
+
+        @Override
+        public void executionStarted(TestIdentifier id) {
+            started.put(id.getUniqueId(), System.nanoTime());
+        }
+
+        @Override
+        public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+            Long t0 = started.get(id.getUniqueId());
+            id.getSource().filter(s -> s instanceof org.junit.platform.engine.support.descriptor.ClassSource)
+                    .map(s -> ((org.junit.platform.engine.support.descriptor.ClassSource) s).getClassName())
+                    .ifPresent(name -> classMillis.put(name, (System.nanoTime() - t0) / 1_000_000));
+            if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
+                failures.add(id.getDisplayName() + ": " + result.getThrowable().map(Throwable::toString).orElse("?"));
+            }
+        }
+
+        @Override
+        public void reportingEntryPublished(TestIdentifier id, ReportEntry entry) {
+            entry.getKeyValuePairs().forEach((k, v) -> {
+                if (k.equals("stdout")) {
+                    output.append(v);
+                }
+            });
+        }
+    }
+}
