@@ -42,6 +42,7 @@ class SandboxedEngineIT {
     private static final String BEFORE_ALL = "dev.microvmsandbox.fixtures.BeforeAllFailureFixture";
     private static final String BAD_MEMORY = "dev.microvmsandbox.fixtures.BadMemoryFixture";
     private static final String OVERSIZED = "dev.microvmsandbox.fixtures.OversizedOutputFixture";
+    private static final String MISSING_IMAGE = "dev.microvmsandbox.fixtures.MissingImageFixture";
 
     @TempDir
     static Path markers;
@@ -53,7 +54,8 @@ class SandboxedEngineIT {
         System.setProperty(HostMarker.PROPERTY, markers.toString());
         try {
             sandboxed = EngineTestKit.engine(MicroVmSandboxEngine.ENGINE_ID)
-                    .selectors(selectClass(BEHAVIOUR), selectClass(BEFORE_ALL), selectClass(BAD_MEMORY), selectClass(OVERSIZED))
+                    .selectors(selectClass(BEHAVIOUR), selectClass(BEFORE_ALL), selectClass(BAD_MEMORY), selectClass(OVERSIZED),
+                            selectClass(MISSING_IMAGE))
                     .execute();
         } finally {
             System.clearProperty(HostMarker.PROPERTY);
@@ -145,6 +147,13 @@ class SandboxedEngineIT {
     }
 
     @Test
+    void failsAClassWhoseImageIsNowhereSayingWhatWasTried() {
+        sandboxed.containerEvents().assertThatEvents()
+                .haveExactly(1, event(container("MissingImageFixture"),
+                        finishedWithFailure(message(m -> m.contains("localhost/nowhere/missing:1") && m.contains("Tried")))));
+    }
+
+    @Test
     void streamsStdoutAndRunsOnTheGuestKernel() {
         List<String> stdout = sandboxed.allEvents().reportingEntryPublished().stream()
                 .map(e -> e.getRequiredPayload(ReportEntry.class).getKeyValuePairs().get("stdout"))
@@ -170,7 +179,8 @@ class SandboxedEngineIT {
         return events.stream()
                 .filter(e -> e.getType() != EventType.DYNAMIC_TEST_REGISTERED && e.getType() != EventType.REPORTING_ENTRY_PUBLISHED)
                 .filter(e -> !e.getTestDescriptor().getUniqueId().toString().contains("BadMemoryFixture")
-                        && !e.getTestDescriptor().getUniqueId().toString().contains(OVERSIZED))
+                        && !e.getTestDescriptor().getUniqueId().toString().contains(OVERSIZED)
+                        && !e.getTestDescriptor().getUniqueId().toString().contains(MISSING_IMAGE))
                 .map(e -> e.getType() + " " + e.getTestDescriptor().getUniqueId().toString().replace(engineSegment, "[engine]")
                         + (e.getTestDescriptor().isRoot() ? "" : " '" + e.getTestDescriptor().getDisplayName() + "' "
                         + e.getTestDescriptor().getType() + " " + e.getTestDescriptor().getLegacyReportingName())
