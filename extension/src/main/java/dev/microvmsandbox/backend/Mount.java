@@ -11,10 +11,12 @@ import java.util.Objects;
  */
 public record Mount(Path hostPath, String guestPath) {
 
+    private static final java.util.regex.Pattern GUEST_PATH = java.util.regex.Pattern.compile("/[A-Za-z0-9._/-]{1,255}");
+
     public Mount {
         Objects.requireNonNull(hostPath, "hostPath");
-        if (guestPath == null || !guestPath.startsWith("/") || guestPath.contains("..") || guestPath.contains(",")) {
-            throw new IllegalArgumentException("guest path must be absolute, without '..' or ',': " + guestPath);
+        if (guestPath == null || !GUEST_PATH.matcher(guestPath).matches() || guestPath.contains("..")) {
+            throw new IllegalArgumentException("guest path must be absolute, of letters, digits and ._-/ only, without '..': " + guestPath);
         }
     }
 

@@ -53,7 +53,7 @@ public final class Channel implements AutoCloseable {
     private final AtomicReference<String> closeReason = new AtomicReference<>();
     private final Object writeLock = new Object();
     private final AutoCloseable resource;
-    private volatile Receiver fallback = message -> LOG.debug("{}: unrouted {}", "channel", message);
+    private volatile Receiver fallback;
 
     /**
      * @param maxInboundPayload the largest frame payload accepted from the peer
@@ -65,6 +65,7 @@ public final class Channel implements AutoCloseable {
         this.out = new BufferedOutputStream(out, CHUNK);
         this.maxInboundPayload = Math.min(maxInboundPayload, Frame.MAX_PAYLOAD);
         this.resource = resource;
+        this.fallback = message -> LOG.debug("{}: unrouted {}", name, message.getClass().getSimpleName());
     }
 
     /** Starts the reader thread; {@code fallback} gets every frame whose id has no route. */
