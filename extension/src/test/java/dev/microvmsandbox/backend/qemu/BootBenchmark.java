@@ -54,7 +54,9 @@ public final class BootBenchmark {
         cmd.addAll(List.of("-smp", "2", "-m", "2048M", "-nodefaults", "-no-user-config", "-display", "none",
                 "-monitor", "none", "-serial", "null", "-no-reboot",
                 "-kernel", image.vmlinux().toString(), "-initrd", image.initrd().toString(),
-                "-append", "console=ttyS0 quiet panic=-1 reboot=t rdinit=/bin/busybox -- reboot -f"));
+                "-append", "console=ttyS0 quiet panic=-1 reboot=t"
+                        + (accel.isKvm() ? "" : QemuCommandLine.hostTscKhz().map(khz -> " tsc_early_khz=" + khz).orElse(""))
+                        + " rdinit=/bin/busybox -- reboot -f"));
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
