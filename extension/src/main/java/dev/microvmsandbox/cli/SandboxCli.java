@@ -24,7 +24,8 @@ import java.util.Locale;
  * <pre>
  *   doctor
  *   run [--memory 1g] [--cpus 2] [--timeout 5m] [--disk 4g] [--env NAME=value]...
- *       [--mount HOST_DIR:GUEST_DIR]... [--accelerator auto|kvm|tcg] [--require-kvm] -- COMMAND [ARG]...
+ *       [--mount HOST_DIR:GUEST_DIR]... [--accelerator auto|kvm|tcg] [--require-kvm]
+ *       [--host-java JAVA_HOME] -- COMMAND [ARG]...
  * </pre>
  */
 public final class SandboxCli {
@@ -103,6 +104,7 @@ public final class SandboxCli {
                 case "--env" -> config.withEnv(List.of(v));
                 case "--mount" -> config.withMounts(List.of(Mount.parse(v)));
                 case "--accelerator" -> config.withAccelerator(Accelerator.valueOf(v.toUpperCase(Locale.ROOT)));
+                case "--host-java" -> config.withHostJavaHome(java.nio.file.Path.of(v));
                 default -> throw new IllegalArgumentException("unknown option " + a);
             };
         }
@@ -141,6 +143,6 @@ public final class SandboxCli {
                 usage: sandbox doctor
                        sandbox run [--memory 1g] [--cpus 2] [--timeout 5m] [--disk 4g] [--env NAME=value]...
                                    [--mount HOST_DIR:GUEST_DIR]... [--accelerator auto|kvm|tcg] [--require-kvm]
-                                   -- COMMAND [ARG]...""");
+                                   [--host-java JAVA_HOME] -- COMMAND [ARG]...""");
     }
 }

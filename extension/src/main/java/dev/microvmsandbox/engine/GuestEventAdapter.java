@@ -39,11 +39,14 @@ final class GuestEventAdapter {
     private static final Pattern METHOD_NAME = Pattern.compile("[\\p{L}\\p{N}_$]{1,1024}");
     private static final Pattern PARAMETER_TYPES = Pattern.compile("[\\p{L}\\p{N}_$.\\[\\];, ]{0,4096}");
     private static final Set<String> TYPES = Set.of("CONTAINER", "TEST", "CONTAINER_AND_TEST");
+    /** Most output kept per test (stdout and stderr together); the rest is dropped with one note. */
+    static final long OUTPUT_LIMIT = 16L * 1024 * 1024;
 
     private final GuestRun run;
     private final EngineExecutionListener listener;
     private final PrintStream out;
     private final PrintStream err;
+    private final java.util.Map<TestDescriptor, Long> outputBytes = new java.util.HashMap<>();
 
     GuestEventAdapter(GuestRun run, EngineExecutionListener listener, PrintStream out, PrintStream err) {
         this.run = run;
@@ -227,6 +230,9 @@ final class GuestEventAdapter {
             }
             valid.put(e.getKey(), ThrowableRebuilder.cap(e.getValue(), MAX_ENTRY_VALUE));
         }
+        if (!withinOutputLimit(d, valid)) {
+            return;
+        }
         // Surefire and IDEs attribute output to the test running on the host now, which is this one
         if (valid.containsKey("stdout")) {
             out.print(valid.get("stdout"));
@@ -237,6 +243,29 @@ final class GuestEventAdapter {
             err.flush();
         }
         listener.reportingEntryPublished(d, ReportEntry.from(valid));
+    }
+
+    /** Counts a test's output; past the limit, says so once and drops the rest. */
+    private boolean withinOutputLimit(TestDescriptor d, Map<String, String> entries) {
+        long size = entries.entrySet().stream()
+                .filter(e -> e.getKey().equals("stdout") || e.getKey().equals("stderr"))
+                .mapToLong(e -> e.getValue().length()).sum();
+        if (size == 0) {
+            return true;
+        }
+        long before = outputBytes.getOrDefault(d, 0L);
+        outputBytes.put(d, before + size);
+        if (before + size <= OUTPUT_LIMIT) {
+            return true;
+        }
+        if (before <= OUTPUT_LIMIT) {
+            String note = "\n[output truncated: " + d.getDisplayName() + " printed more than " + (OUTPUT_LIMIT >> 20)
+                    + " MiB; the rest was dropped]\n";
+            out.print(note);
+            out.flush();
+            listener.reportingEntryPublished(d, ReportEntry.from("stdout", note));
+        }
+        return false;
     }
 
     private void end(TestDescriptor d, TestExecutionResult result) {

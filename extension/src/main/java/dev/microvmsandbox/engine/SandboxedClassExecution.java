@@ -127,6 +127,7 @@ final class SandboxedClassExecution {
                     adapter.runDone(done.error());
                     return;
                 } else if (next instanceof Closed closed) {
+                    awaitDeathCause(sandbox);
                     adapter.abort(died(sandbox, "the channel to the guest closed: " + closed.reason()));
                     return;
                 } else {
@@ -142,6 +143,13 @@ final class SandboxedClassExecution {
             adapter.abort(died(sandbox, "the host run was interrupted"));
         } finally {
             channel.unroute(id);
+        }
+    }
+
+    /** A closed channel usually means the VM is going down; its own cause says more, so give it a moment. */
+    private static void awaitDeathCause(Sandbox sandbox) throws InterruptedException {
+        for (int i = 0; i < 30 && sandbox.deathCause().isEmpty(); i++) {
+            Thread.sleep(100);
         }
     }
 

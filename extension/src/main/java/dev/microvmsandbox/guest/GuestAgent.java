@@ -22,6 +22,8 @@ public final class GuestAgent {
 
     static final String PORT_NAME = "msb.0";
     static final String VERSION = "1";
+    /** The guest console, kept for the agent's own few diagnostics. */
+    private static final java.io.PrintStream CONSOLE = System.err;
 
     private final Channel channel;
     private final CommandRunner commands;
@@ -42,6 +44,10 @@ public final class GuestAgent {
         // tells the host-side engine and filter, which are on this classpath too, to stay out of the way
         System.setProperty("microvm.sandbox.guest", "true");
         Channel channel = args.length > 0 && args[0].equals("--stdio") ? stdioChannel() : portChannel();
+        // JUnit's output capture tees to the previous System.out: on the serial console a test
+        // printing gigabytes would crawl. Tests' output reaches the host through events only.
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        System.setErr(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
         GuestAgent agent = new GuestAgent(channel);
         agent.run();
         System.exit(0);
@@ -84,7 +90,7 @@ public final class GuestAgent {
         } else if (message instanceof Message.Shutdown) {
             channel.close();
         } else {
-            System.err.println("agent: ignoring unexpected " + message.getClass().getSimpleName());
+            CONSOLE.println("agent: ignoring unexpected " + message.getClass().getSimpleName());
         }
     }
 

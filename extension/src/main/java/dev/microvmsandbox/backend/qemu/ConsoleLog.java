@@ -14,6 +14,7 @@ final class ConsoleLog {
 
     static final int TAIL_BYTES = 16 * 1024;
     static final long FILE_LIMIT = 4L * 1024 * 1024;
+    static final int MAX_LINE = 300;
 
     private final byte[] ring = new byte[TAIL_BYTES];
     private long total;
@@ -66,7 +67,9 @@ final class ConsoleLog {
         String text = new String(copy, StandardCharsets.UTF_8).replaceAll("[\\x00-\\x08\\x0b-\\x1f\\x7f]", "");
         String[] lines = text.split("\n");
         int from = Math.max(0, lines.length - maxLines);
-        return String.join("\n", java.util.Arrays.copyOfRange(lines, from, lines.length));
+        return java.util.Arrays.stream(lines, from, lines.length)
+                .map(l -> l.length() > MAX_LINE ? l.substring(0, MAX_LINE) + "... [" + (l.length() - MAX_LINE) + " more characters]" : l)
+                .collect(java.util.stream.Collectors.joining("\n"));
     }
 
     Path file() {

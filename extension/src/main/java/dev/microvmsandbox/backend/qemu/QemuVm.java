@@ -89,7 +89,7 @@ final class QemuVm implements Sandbox {
             throw new SandboxException("could not start qemu for sandbox " + id + ": " + e.getMessage(), e);
         }
         console.follow(process.getInputStream(), id + "-console");
-        process.onExit().thenAccept(p -> die("the VM stopped (qemu exit code " + p.exitValue() + ")"));
+        process.onExit().thenAccept(p -> die(GuestStop.explain(p.exitValue(), console.tail(CONSOLE_LINES))));
         timeout = TIMERS.schedule(() -> die("the sandbox's timeout of " + pretty(config.timeout()) + " passed"),
                 config.timeout().toMillis(), TimeUnit.MILLISECONDS);
         long deadline = System.nanoTime() + config.bootTimeout().toNanos();

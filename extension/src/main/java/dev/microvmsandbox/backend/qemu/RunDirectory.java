@@ -31,8 +31,11 @@ final class RunDirectory implements AutoCloseable {
         this.path = path;
     }
 
+    /** Unix socket paths must stay under 108 bytes, so a long temp folder is passed over for /tmp. */
     static Path base() {
-        return Path.of(System.getProperty("java.io.tmpdir"), "microvm-sandbox-" + System.getProperty("user.name"));
+        String folder = "microvm-sandbox-" + System.getProperty("user.name");
+        Path preferred = Path.of(System.getProperty("java.io.tmpdir"), folder).toAbsolutePath();
+        return preferred.toString().length() <= 60 ? preferred : Path.of("/tmp", folder);
     }
 
     static RunDirectory create() {
