@@ -43,6 +43,7 @@ class SandboxedEngineIT {
     private static final String BAD_MEMORY = "dev.microvmsandbox.fixtures.BadMemoryFixture";
     private static final String OVERSIZED = "dev.microvmsandbox.fixtures.OversizedOutputFixture";
     private static final String MISSING_IMAGE = "dev.microvmsandbox.fixtures.MissingImageFixture";
+    private static final String HOSTILE_DISCOVERY = "dev.microvmsandbox.fixtures.HostileDiscoveryFixture";
 
     @TempDir
     static Path markers;
@@ -55,7 +56,9 @@ class SandboxedEngineIT {
         try {
             sandboxed = EngineTestKit.engine(MicroVmSandboxEngine.ENGINE_ID)
                     .selectors(selectClass(BEHAVIOUR), selectClass(BEFORE_ALL), selectClass(BAD_MEMORY), selectClass(OVERSIZED),
-                            selectClass(MISSING_IMAGE))
+                            selectClass(MISSING_IMAGE), selectClass(HOSTILE_DISCOVERY))
+                    // the documented setup for untrusted code: HostileDiscoveryFixture carries no annotation
+                    .configurationParameter("microvm.sandbox.mode", "strict")
                     .execute();
         } finally {
             System.clearProperty(HostMarker.PROPERTY);
@@ -146,6 +149,12 @@ class SandboxedEngineIT {
                                 message(m -> m.contains("memory = \"lots\"") && m.contains("memory = \"2g\"")))));
     }
 
+    /** The markers folder stayed empty (checked in the setup), yet the classes' tests ran in the guest. */
+    @Test
+    void runsInTheGuestWhatJupitersDiscoveryWouldHaveRunOnTheHost() {
+        assertThat(statistics(HOSTILE_DISCOVERY)).isEqualTo("started=1 skipped=0 {SUCCESSFUL=1}");
+    }
+
     @Test
     void failsAClassWhoseImageIsNowhereSayingWhatWasTried() {
         sandboxed.containerEvents().assertThatEvents()
@@ -180,7 +189,8 @@ class SandboxedEngineIT {
                 .filter(e -> e.getType() != EventType.DYNAMIC_TEST_REGISTERED && e.getType() != EventType.REPORTING_ENTRY_PUBLISHED)
                 .filter(e -> !e.getTestDescriptor().getUniqueId().toString().contains("BadMemoryFixture")
                         && !e.getTestDescriptor().getUniqueId().toString().contains(OVERSIZED)
-                        && !e.getTestDescriptor().getUniqueId().toString().contains(MISSING_IMAGE))
+                        && !e.getTestDescriptor().getUniqueId().toString().contains(MISSING_IMAGE)
+                        && !e.getTestDescriptor().getUniqueId().toString().contains(HOSTILE_DISCOVERY))
                 .map(e -> e.getType() + " " + e.getTestDescriptor().getUniqueId().toString().replace(engineSegment, "[engine]")
                         + (e.getTestDescriptor().isRoot() ? "" : " '" + e.getTestDescriptor().getDisplayName() + "' "
                         + e.getTestDescriptor().getType() + " " + e.getTestDescriptor().getLegacyReportingName())
