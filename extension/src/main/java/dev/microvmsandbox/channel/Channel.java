@@ -183,13 +183,14 @@ public final class Channel implements AutoCloseable {
         } catch (Exception e) {
             LOG.debug("{}: closing: {}", name, e.toString());
         }
+        // the fallback is the channel's owner: it learns first, so it can record a better cause
+        safely(() -> fallback.closed(reason));
         for (Integer id : routes.keySet()) {
             Receiver r = routes.remove(id);
             if (r != null) {
                 safely(() -> r.closed(reason));
             }
         }
-        safely(() -> fallback.closed(reason));
     }
 
     private void safely(Runnable r) {

@@ -82,9 +82,17 @@ public final class MicroVmSandboxEngine implements TestEngine {
         TestDescriptor engine = request.getRootTestDescriptor();
         EngineExecutionListener listener = request.getEngineExecutionListener();
         listener.executionStarted(engine);
+        RunDeadline deadline = RunDeadline.from(request.getConfigurationParameters());
         try (Sandboxes sandboxes = new Sandboxes(starter)) {
             for (TestDescriptor child : engine.getChildren()) {
                 if (child instanceof SandboxedClassDescriptor cls) {
+                    java.util.Optional<String> late = deadline.problem();
+                    if (late.isPresent()) {
+                        listener.executionStarted(cls);
+                        listener.executionFinished(cls, TestExecutionResult.failed(
+                                new dev.microvmsandbox.backend.SandboxException(late.get() + "; " + cls.className() + " did not run")));
+                        continue;
+                    }
                     new SandboxedClassExecution(cls, sandboxes, listener, System.out, System.err).run();
                 }
             }

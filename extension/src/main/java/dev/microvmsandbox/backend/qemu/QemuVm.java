@@ -89,7 +89,7 @@ final class QemuVm implements Sandbox {
             throw new SandboxException("could not start qemu for sandbox " + id + ": " + e.getMessage(), e);
         }
         console.follow(process.getInputStream(), id + "-console");
-        process.onExit().thenAccept(p -> die(GuestStop.explain(p.exitValue(), console.tail(CONSOLE_LINES))));
+        process.onExit().thenAccept(p -> die(stopCause(p)));
         timeout = TIMERS.schedule(() -> die("the sandbox's timeout of " + pretty(config.timeout()) + " passed"),
                 config.timeout().toMillis(), TimeUnit.MILLISECONDS);
         long deadline = System.nanoTime() + config.bootTimeout().toNanos();
@@ -106,7 +106,7 @@ final class QemuVm implements Sandbox {
 
             @Override
             public void closed(String reason) {
-                die(reason);
+                dieOfChannelLoss(reason);
                 ready.completeExceptionally(new SandboxException(reason));
             }
         });
@@ -199,6 +199,24 @@ final class QemuVm implements Sandbox {
     @Override
     public Optional<String> deathCause() {
         return Optional.ofNullable(deathCause.get());
+    }
+
+    private String stopCause(Process p) {
+        return GuestStop.explain(p.exitValue(), console.tail(CONSOLE_LINES));
+    }
+
+    /**
+     * The channel usually ends because the VM is going down (a crash, the agent exiting); when qemu
+     * exits soon after, its cause says more than the closed socket.
+     */
+    private void dieOfChannelLoss(String reason) {
+        Process p = process;
+        try {
+            p.onExit().get(3, TimeUnit.SECONDS);
+            die(stopCause(p));
+        } catch (Exception stillRunning) {
+            die(reason);
+        }
     }
 
     /** Records why the VM died (first cause wins) and destroys it. */

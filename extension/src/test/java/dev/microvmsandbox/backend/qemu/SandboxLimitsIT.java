@@ -53,6 +53,47 @@ class SandboxLimitsIT {
     }
 
     @Test
+    void qemuKilledMidCommandFailsTheCommandWithTheCause() throws Exception {
+        QemuVm sandbox = (QemuVm) Backend.qemu().start(SandboxConfig.defaults().withMemory("512m"));
+        try {
+            java.util.concurrent.CompletableFuture<Throwable> failure = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    sandbox.exec(Command.of("sleep", "600"));
+                    return null;
+                } catch (RuntimeException e) {
+                    return e;
+                }
+            });
+            Thread.sleep(2000);
+            sandbox.qemuProcess().destroyForcibly();
+            Throwable t = failure.get(30, TimeUnit.SECONDS);
+            assertThat(t).isInstanceOf(SandboxException.class).hasMessageContaining("the VM stopped");
+        } finally {
+            sandbox.close();
+        }
+    }
+
+    @Test
+    void severalSandboxesRunAtOnce() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<String>> bootIds = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                bootIds.add(pool.submit(() -> {
+                    try (Sandbox sandbox = Backend.qemu().start(SandboxConfig.defaults().withMemory("512m").withCpus(1))) {
+                        return sandbox.exec(Command.of("cat", "/proc/sys/kernel/random/boot_id")).stdout().strip();
+                    }
+                }));
+            }
+            String first = bootIds.get(0).get(5, TimeUnit.MINUTES);
+            String second = bootIds.get(1).get(5, TimeUnit.MINUTES);
+            assertThat(first).isNotBlank().isNotEqualTo(second);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void noQemuSurvivesTheHostJvmKilledWithSigkill() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
