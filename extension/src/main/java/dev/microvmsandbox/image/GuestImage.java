@@ -112,6 +112,13 @@ public final class GuestImage {
 
     /** Runs the recipe's build script; with {@code checkOnly} it only reports an existing build. */
     private static Optional<Path> runBuild(boolean checkOnly) throws IOException {
+        // the file lock keeps other JVMs out; it cannot be taken twice in one JVM, hence the monitor
+        synchronized (GuestImage.class) {
+            return runBuildLocked(checkOnly);
+        }
+    }
+
+    private static Optional<Path> runBuildLocked(boolean checkOnly) throws IOException {
         try (Recipe recipe = Recipe.locate()) {
             Path cache = cacheDirectory();
             Files.createDirectories(cache);
