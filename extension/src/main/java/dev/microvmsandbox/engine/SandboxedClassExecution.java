@@ -128,7 +128,7 @@ final class SandboxedClassExecution {
                     return;
                 } else if (next instanceof Closed closed) {
                     awaitDeathCause(sandbox);
-                    adapter.abort(died(sandbox, "the channel to the guest closed: " + closed.reason()));
+                    adapter.abort(died(sandbox, sandbox.deathCause().orElse("the channel to the guest closed: " + closed.reason())));
                     return;
                 } else {
                     LOG.warn("{}: unexpected {} in a test run; dropped it", descriptor.className(),

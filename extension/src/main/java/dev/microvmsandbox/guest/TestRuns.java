@@ -18,6 +18,8 @@ import org.junit.platform.launcher.core.LauncherFactory;
 /** Runs JUnit Platform tests in the guest and streams their events to the host. */
 final class TestRuns {
 
+    static final long CAPTURE_LIMIT = (16L << 20) + (64 << 10);
+
     private final Channel channel;
 
     TestRuns(Channel channel) {
@@ -53,7 +55,9 @@ final class TestRuns {
         Map<String, String> configuration = new HashMap<>(run.configuration() == null ? Map.of() : run.configuration());
         configuration.put("junit.platform.output.capture.stdout", "true");
         configuration.put("junit.platform.output.capture.stderr", "true");
-        configuration.putIfAbsent("junit.platform.output.capture.maxBuffer", Integer.toString(1 << 20));
+        // JUnit drops captured output past this silently; a little more than the host keeps lets
+        // the host see the overflow and say so in the report
+        configuration.putIfAbsent("junit.platform.output.capture.maxBuffer", Long.toString(CAPTURE_LIMIT));
         // the host maps only Jupiter's tree; other engines would send nodes it has no place for
         return LauncherDiscoveryRequestBuilder.request()
                 .selectors(selectors)

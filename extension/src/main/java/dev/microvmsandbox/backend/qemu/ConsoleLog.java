@@ -19,6 +19,7 @@ final class ConsoleLog {
     private final byte[] ring = new byte[TAIL_BYTES];
     private long total;
     private final Path file;
+    private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
 
     ConsoleLog(Path file) {
         this.file = file;
@@ -45,10 +46,21 @@ final class ConsoleLog {
                 }
             } catch (IOException e) {
                 // qemu is gone
+            } finally {
+                ended.countDown();
             }
         }, threadName);
         t.setDaemon(true);
         t.start();
+    }
+
+    /** Waits a moment for the console to be read to its end, so a tail taken after qemu exits is whole. */
+    void awaitEnd(long millis) {
+        try {
+            ended.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private synchronized void append(byte[] buf, int n) {

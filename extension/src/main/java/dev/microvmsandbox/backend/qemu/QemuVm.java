@@ -202,6 +202,7 @@ final class QemuVm implements Sandbox {
     }
 
     private String stopCause(Process p) {
+        console.awaitEnd(2000);
         return GuestStop.explain(p.exitValue(), console.tail(CONSOLE_LINES));
     }
 
