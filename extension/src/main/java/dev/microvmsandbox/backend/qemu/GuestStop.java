@@ -14,7 +14,9 @@ final class GuestStop {
 
     static String explain(int qemuExit, String consoleTail) {
         String how = " (qemu exit code " + qemuExit + ")";
-        if (consoleTail.contains("Kernel panic") || consoleTail.contains("sysrq: Trigger a crash")) {
+        // panic=-1 reboots at once, often before the panic's last line; "Kernel Offset:" ends its dump
+        if (consoleTail.contains("Kernel panic") || consoleTail.contains("sysrq: Trigger a crash")
+                || consoleTail.contains("Kernel Offset:")) {
             return "the VM stopped: the guest kernel crashed" + how;
         }
         Matcher agent = AGENT_EXIT.matcher(consoleTail);

@@ -203,7 +203,8 @@ final class QemuVm implements Sandbox {
 
     private String stopCause(Process p) {
         console.awaitEnd(2000);
-        return GuestStop.explain(p.exitValue(), console.tail(CONSOLE_LINES));
+        // a panic's first line is followed by a long trace: look at all the console still holds
+        return GuestStop.explain(p.exitValue(), console.tail(Integer.MAX_VALUE));
     }
 
     /**

@@ -13,6 +13,12 @@ class GuestStopTest {
     }
 
     @Test
+    void namesAKernelCrashFromTheEndOfItsDump() {
+        assertThat(GuestStop.explain(0, "[ 13.07]  </TASK>\n[ 13.07] Kernel Offset: disabled"))
+                .startsWith("the VM stopped: the guest kernel crashed");
+    }
+
+    @Test
     void namesTheTestJvmsExitStatus() {
         assertThat(GuestStop.explain(0, "msb: MSB-AGENT-EXIT 3\nreboot: Restarting system"))
                 .contains("test JVM exited with status 3").contains("System.exit");
