@@ -15,10 +15,6 @@ final class GuestAssertionError extends AssertionError {
         this.guestClassName = guestClassName;
     }
 
-    String guestClassName() {
-        return guestClassName;
-    }
-
     @Override
     public String toString() {
         return describe(guestClassName, getLocalizedMessage());

@@ -16,10 +16,6 @@ final class GuestException extends RuntimeException {
         this.guestClassName = guestClassName;
     }
 
-    String guestClassName() {
-        return guestClassName;
-    }
-
     @Override
     public String toString() {
         return GuestAssertionError.describe(guestClassName, getLocalizedMessage());
