@@ -3,7 +3,10 @@ package dev.microvmsandbox.engine;
 import dev.microvmsandbox.backend.Backend;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
+import dev.microvmsandbox.backend.SandboxException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.junit.platform.engine.EngineDiscoveryRequest;
@@ -23,7 +26,8 @@ import org.junit.platform.engine.support.descriptor.EngineDescriptor;
  * class carries {@link dev.microvmsandbox.MicroVmSandbox @MicroVmSandbox}; in {@code strict} mode
  * ({@code microvm.sandbox.mode=strict}) every Jupiter test class is. Defaults for the sandbox come
  * from configuration parameters {@code microvm.sandbox.memory}, {@code cpus}, {@code timeout},
- * {@code isolation}, {@code accelerator} and {@code requireKvm}. Registered through
+ * {@code isolation}, {@code accelerator} and {@code requireKvm}; {@code microvm.sandbox.parallel.enabled}
+ * and {@code parallel.maxSandboxes} let classes run at once (see {@link ClassScheduler}). Registered through
  * {@code META-INF/services}; users never call it.
  */
 public final class MicroVmSandboxEngine implements TestEngine {
@@ -83,21 +87,30 @@ public final class MicroVmSandboxEngine implements TestEngine {
         EngineExecutionListener listener = request.getEngineExecutionListener();
         listener.executionStarted(engine);
         RunDeadline deadline = RunDeadline.from(request.getConfigurationParameters());
-        try (Sandboxes sandboxes = new Sandboxes(starter)) {
-            for (TestDescriptor child : engine.getChildren()) {
-                if (child instanceof SandboxedClassDescriptor cls) {
-                    java.util.Optional<String> late = deadline.problem();
-                    if (late.isPresent()) {
-                        listener.executionStarted(cls);
-                        listener.executionFinished(cls, TestExecutionResult.failed(
-                                new dev.microvmsandbox.backend.SandboxException(late.get() + "; " + cls.className() + " did not run")));
-                        continue;
-                    }
-                    new SandboxedClassExecution(cls, sandboxes, listener, System.out, System.err).run();
-                }
+        ClassScheduler scheduler = ClassScheduler.from(request.getConfigurationParameters());
+        List<SandboxedClassDescriptor> classes = new ArrayList<>();
+        for (TestDescriptor child : engine.getChildren()) {
+            if (child instanceof SandboxedClassDescriptor cls) {
+                classes.add(cls);
             }
         }
+        try (Sandboxes sandboxes = new Sandboxes(starter)) {
+            scheduler.run(classes, MicroVmSandboxEngine::memoryOf, cls -> {
+                Optional<String> refused = scheduler.problem().or(deadline::problem);
+                if (refused.isPresent()) {
+                    listener.executionStarted(cls);
+                    listener.executionFinished(cls, TestExecutionResult.failed(
+                            new SandboxException(refused.get() + "; " + cls.className() + " did not run")));
+                } else {
+                    new SandboxedClassExecution(cls, sandboxes, listener, System.out, System.err).run();
+                }
+            });
+        }
         listener.executionFinished(engine, TestExecutionResult.successful());
+    }
+
+    private static long memoryOf(SandboxedClassDescriptor cls) {
+        return cls.settings().map(s -> s.config().memory().bytes()).orElse(0L);
     }
 
     static boolean isGuest() {

@@ -4,10 +4,13 @@ import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxException;
 import dev.microvmsandbox.channel.Channel;
 import dev.microvmsandbox.channel.Message;
+import dev.microvmsandbox.image.ImageArchive;
+import dev.microvmsandbox.image.ImageSources;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -50,6 +53,15 @@ final class SandboxedClassExecution {
             return;
         }
         SandboxSettings settings = descriptor.settings().orElseThrow();
+        Path projectDir = Path.of(System.getProperty("user.dir"));
+        List<ImageArchive> images;
+        try {
+            // before the VM boots: a missing image costs no boot
+            images = ImageSources.forProject(projectDir).resolve(settings.config().images());
+        } catch (RuntimeException e) {
+            failClass(e);
+            return;
+        }
         Sandbox sandbox;
         try {
             sandbox = sandboxes.acquire(settings);
@@ -59,7 +71,7 @@ final class SandboxedClassExecution {
             return;
         }
         try {
-            sandboxes.preloadImages(sandbox, settings.config().images(), Path.of(System.getProperty("user.dir")));
+            sandboxes.preloadImages(sandbox, images, projectDir);
         } catch (RuntimeException e) {
             sandboxes.release(sandbox, settings);
             failClass(e);

@@ -3,10 +3,13 @@ package dev.microvmsandbox.engine;
 import dev.microvmsandbox.MicroVmSandbox;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
-import java.time.Duration;
+import dev.microvmsandbox.image.ImageArchive;
 import dev.microvmsandbox.image.ImageSources;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sandboxes of one engine execution: one per distinct configuration shared by the per-run
- * classes, one of its own for each per-class class. Closing it destroys all of them.
+ * The sandboxes of one engine execution. Per-run classes share VMs: one per distinct
+ * configuration while classes run one after another, more when classes run in parallel (a VM
+ * serves one class at a time). A per-class class gets a VM of its own. Closing it destroys all.
  */
 final class Sandboxes implements AutoCloseable {
 
@@ -29,7 +33,10 @@ final class Sandboxes implements AutoCloseable {
     static final Duration PER_CLASS_SLACK = Duration.ofMinutes(5);
 
     private final Function<SandboxConfig, Sandbox> starter;
-    private final Map<SandboxConfig, Sandbox> shared = new HashMap<>();
+    /** Shared VMs no class is using, by configuration. */
+    private final Map<SandboxConfig, Deque<Sandbox>> idle = new HashMap<>();
+    /** Every shared VM still alive, idle or in use, with its configuration. */
+    private final Map<Sandbox, SandboxConfig> shared = new HashMap<>();
     private final Map<SandboxConfig, RuntimeException> failedBoots = new HashMap<>();
     private final Map<Sandbox, Set<String>> loadedImages = new HashMap<>();
 
@@ -38,72 +45,98 @@ final class Sandboxes implements AutoCloseable {
     }
 
     /**
-     * @throws RuntimeException why the sandbox could not start; a configuration that failed to
-     *                          boot once is not tried again in this run
+     * A sandbox for one class, for its use alone until {@link #release}. Boots happen outside the
+     * lock, so classes running in parallel boot their VMs in parallel.
+     *
+     * @throws RuntimeException why the sandbox could not start; a shared configuration that failed
+     *                          to boot once is not tried again in this run
      */
-    synchronized Sandbox acquire(SandboxSettings settings) {
+    Sandbox acquire(SandboxSettings settings) {
         if (settings.isolation() == MicroVmSandbox.Isolation.PER_CLASS) {
             return starter.apply(settings.config().withTimeout(settings.classTimeout().plus(PER_CLASS_SLACK)));
         }
-        // images are loaded per class into whichever shared VM it gets, so they do not split the VMs
-        SandboxConfig config = settings.config().withTimeout(SHARED_LIFETIME).withImages(List.of());
-        RuntimeException failed = failedBoots.get(config);
-        if (failed != null) {
-            throw failed;
-        }
-        Sandbox sandbox = shared.get(config);
-        if (sandbox != null && isDead(sandbox)) {
-            LOG.info("sandbox {} died ({}); starting another", sandbox.id(), sandbox.deathCause().orElse("channel closed"));
-            sandbox.close();
-            loadedImages.remove(sandbox);
-            shared.remove(config);
-            sandbox = null;
-        }
-        if (sandbox == null) {
-            try {
-                sandbox = starter.apply(config);
-            } catch (RuntimeException e) {
-                failedBoots.put(config, e);
-                throw e;
+        SandboxConfig config = sharedConfig(settings);
+        synchronized (this) {
+            RuntimeException failed = failedBoots.get(config);
+            if (failed != null) {
+                throw failed;
             }
-            shared.put(config, sandbox);
+            Deque<Sandbox> free = idle.getOrDefault(config, new ArrayDeque<>());
+            for (Sandbox sandbox = free.poll(); sandbox != null; sandbox = free.poll()) {
+                if (!isDead(sandbox)) {
+                    return sandbox;
+                }
+                LOG.info("sandbox {} died ({}); starting another", sandbox.id(), sandbox.deathCause().orElse("channel closed"));
+                discard(sandbox);
+            }
+        }
+        Sandbox sandbox;
+        try {
+            sandbox = starter.apply(config);
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                failedBoots.put(config, e);
+            }
+            throw e;
+        }
+        synchronized (this) {
+            shared.put(sandbox, config);
         }
         return sandbox;
     }
 
+    /** Images are loaded per class into whichever shared VM it gets, so they do not split the VMs. */
+    private static SandboxConfig sharedConfig(SandboxSettings settings) {
+        return settings.config().withTimeout(SHARED_LIFETIME).withImages(List.of());
+    }
+
     /**
-     * Loads the class's images into its sandbox, skipping those an earlier class already loaded.
+     * Loads the class's images, resolved on the host before its VM booted, into its sandbox,
+     * skipping those an earlier class already loaded there.
      *
-     * @throws dev.microvmsandbox.backend.SandboxException naming every source tried for an image that was not found
+     * @throws dev.microvmsandbox.backend.SandboxException when podman in the guest cannot load one
      */
-    void preloadImages(Sandbox sandbox, List<String> images, Path projectDir) {
-        List<String> missing;
+    void preloadImages(Sandbox sandbox, List<ImageArchive> archives, Path projectDir) {
+        List<ImageArchive> missing = new ArrayList<>();
         synchronized (this) {
-            missing = new ArrayList<>(images);
-            missing.removeAll(loadedImages.getOrDefault(sandbox, Set.of()));
+            Set<String> loaded = loadedImages.getOrDefault(sandbox, Set.of());
+            archives.stream().filter(a -> !loaded.contains(a.source())).forEach(missing::add);
         }
         if (missing.isEmpty()) {
             return;
         }
-        ImageSources.preload(sandbox, missing, projectDir).forEach(p -> LOG.info("loaded {} into sandbox {} in {} ms",
-                p.archive().source(), sandbox.id(), p.copyMillis() + p.loadMillis()));
+        ImageSources.forProject(projectDir).preload(sandbox, missing).forEach(p -> LOG.info(
+                "loaded {} into sandbox {} in {} ms", p.archive().source(), sandbox.id(), p.copyMillis() + p.loadMillis()));
         synchronized (this) {
-            loadedImages.computeIfAbsent(sandbox, s -> new HashSet<>()).addAll(missing);
+            Set<String> loaded = loadedImages.computeIfAbsent(sandbox, s -> new HashSet<>());
+            missing.forEach(a -> loaded.add(a.source()));
         }
     }
 
-    /** A class is done with its sandbox. */
+    /** A class is done with its sandbox: a per-class one is destroyed, a shared one serves the next class. */
     synchronized void release(Sandbox sandbox, SandboxSettings settings) {
-        if (settings.isolation() == MicroVmSandbox.Isolation.PER_CLASS) {
+        SandboxConfig config = shared.get(sandbox);
+        if (config == null) {
             sandbox.close();
             loadedImages.remove(sandbox);
+        } else if (isDead(sandbox)) {
+            discard(sandbox);
+        } else {
+            idle.computeIfAbsent(config, c -> new ArrayDeque<>()).push(sandbox);
         }
     }
 
     /** Destroys a sandbox whose class overran its time or whose guest misbehaved. */
     synchronized void kill(Sandbox sandbox) {
+        discard(sandbox);
+    }
+
+    private void discard(Sandbox sandbox) {
         sandbox.close();
-        shared.values().remove(sandbox);
+        SandboxConfig config = shared.remove(sandbox);
+        if (config != null && idle.containsKey(config)) {
+            idle.get(config).remove(sandbox);
+        }
         loadedImages.remove(sandbox);
     }
 
@@ -113,7 +146,7 @@ final class Sandboxes implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        for (Sandbox sandbox : shared.values()) {
+        for (Sandbox sandbox : shared.keySet()) {
             try {
                 sandbox.close();
             } catch (RuntimeException e) {
@@ -121,5 +154,7 @@ final class Sandboxes implements AutoCloseable {
             }
         }
         shared.clear();
+        idle.clear();
+        loadedImages.clear();
     }
 }
