@@ -190,6 +190,14 @@ try {
                     ((out('ChannelForgeryTest') =~ /HOSTILE (wrote \d+ bytes to \S+|write to \S+ refused: [^\n]{0,30})/).collect { it[1] }.unique().take(4).join(' / ')),
             reported('ChannelForgeryTest') && !forged)
 
+    def buildLog = new File(basedir, 'build.log')
+    def violation = buildLog.isFile() ? (buildLog.text =~ /protocol violation: [^\n]{0,80}/).with { it.find() ? it.group() : null } : null
+    def agentForgery = worst('AgentChannelForgeryTest')
+    row('forged frames, then garbage, into the agent\'s own open channel, reached through /proc/self/fd and Unsafe (`AgentChannelForgeryTest`)',
+            'the class fails naming the broken channel; the host log names the protocol violation; the forged events reach no other class',
+            "${summary('AgentChannelForgeryTest')}; host log: ${violation ?: 'no protocol violation logged'}; forged test in the reports: ${forged ? 'YES' : 'no'}",
+            agentForgery != null && (agentForgery.message =~ /(?i)channel|protocol/).find() && violation != null && !forged)
+
     // ---- cleanup, time, memory ---------------------------------------------------------------
     def vmTmp = new File(setup.getProperty('vm.tmpdir'))
     def qemu = 'pgrep -af qemu-system'.execute().text.readLines().findAll { it.contains(vmTmp.path) || it.contains(basedir.path) }

@@ -101,7 +101,8 @@ final class GuestEventAdapter {
         SandboxedClassDescriptor cls = run.classDescriptor();
         for (TestDescriptor open : run.openDescendants(cls)) {
             Throwable cause = failure != null ? failure
-                    : new SandboxException("the guest never finished " + open.getDisplayName());
+                    : new SandboxException("the guest said its run was done but never finished " + open.getDisplayName()
+                    + brokenProtocol());
             end(open, TestExecutionResult.failed(cause));
         }
         TestExecutionResult result = run.guestClassResult()
@@ -110,6 +111,11 @@ final class GuestEventAdapter {
                 .or(() -> run.guestEngineResult().filter(r -> r.getStatus() != TestExecutionResult.Status.SUCCESSFUL))
                 .orElse(TestExecutionResult.successful());
         listener.executionFinished(cls, result);
+    }
+
+    private String brokenProtocol() {
+        return run.violationCount() == 0 ? ""
+                : "; the guest broke the protocol " + run.violationCount() + " time(s), first: " + run.violations().get(0);
     }
 
     private void registered(UniqueId id, Message.TestNode node) throws ProtocolViolation {

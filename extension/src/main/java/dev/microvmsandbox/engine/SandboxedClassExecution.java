@@ -82,7 +82,12 @@ final class SandboxedClassExecution {
         try {
             replay(sandbox, settings.classTimeout(), adapter);
         } finally {
-            sandboxes.release(sandbox, settings);
+            if (run.violationCount() > 0 || !run.openDescendants(descriptor).isEmpty()) {
+                // a guest that broke the protocol or left tests running serves no other class
+                sandboxes.kill(sandbox);
+            } else {
+                sandboxes.release(sandbox, settings);
+            }
         }
         adapter.finishClass();
         if (run.violationCount() > 0) {

@@ -59,7 +59,7 @@ class ChannelForgeryTest {
     }
 
     /** Frames as the protocol has them (u8 kind, u8 stream, i32 id, i32 length, payload). */
-    private static byte[] forgedFrames() throws IOException {
+    static byte[] forgedFrames() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int id = 1; id <= 8; id++) {
             String event = "{\"type\":\"test-event\",\"id\":" + id + ",\"event\":\"finished\",\"status\":\"SUCCESSFUL\","
