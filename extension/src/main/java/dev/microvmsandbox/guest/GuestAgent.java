@@ -44,10 +44,8 @@ public final class GuestAgent {
         // tells the host-side engine and filter, which are on this classpath too, to stay out of the way
         System.setProperty("microvm.sandbox.guest", "true");
         Channel channel = args.length > 0 && args[0].equals("--stdio") ? stdioChannel() : portChannel();
-        // JUnit's output capture tees to the previous System.out: on the serial console a test
-        // printing gigabytes would crawl. Tests' output reaches the host through events only.
-        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-        System.setErr(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        // tests' output reaches the host through events only, never the slow serial console
+        TestOutput.install();
         GuestAgent agent = new GuestAgent(channel);
         agent.run();
         System.exit(0);

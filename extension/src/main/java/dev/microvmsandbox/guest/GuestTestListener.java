@@ -5,6 +5,7 @@ import dev.microvmsandbox.channel.Message;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.TestSource;
 import org.junit.platform.engine.reporting.ReportEntry;
@@ -22,10 +23,13 @@ final class GuestTestListener implements TestExecutionListener {
 
     private final Channel channel;
     private final int runId;
+    private final TestOutput output;
+    private final Map<String, TestOutput.Target> printing = new ConcurrentHashMap<>();
 
-    GuestTestListener(Channel channel, int runId) {
+    GuestTestListener(Channel channel, int runId, TestOutput output) {
         this.channel = channel;
         this.runId = runId;
+        this.output = output;
     }
 
     @Override
@@ -50,6 +54,11 @@ final class GuestTestListener implements TestExecutionListener {
     @Override
     public void executionStarted(TestIdentifier node) {
         send(event("started", node));
+        Message.TestNode plain = node(node);
+        TestOutput.Target target = new TestOutput.Target((stream, text) -> send(new Message.TestEvent(runId, "reported",
+                plain, null, null, null, Map.of(stream, text), null, null)));
+        printing.put(node.getUniqueId(), target);
+        output.started(target);
     }
 
     @Override
@@ -59,6 +68,10 @@ final class GuestTestListener implements TestExecutionListener {
 
     @Override
     public void executionFinished(TestIdentifier node, TestExecutionResult result) {
+        TestOutput.Target target = printing.remove(node.getUniqueId());
+        if (target != null) {
+            output.finished(target);
+        }
         Message.ThrowableData throwable = result.getThrowable().map(PlainThrowable::of).orElse(null);
         send(new Message.TestEvent(runId, "finished", node(node), result.getStatus().name(), null, throwable,
                 null, null, null));

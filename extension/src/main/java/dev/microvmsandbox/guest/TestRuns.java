@@ -18,8 +18,6 @@ import org.junit.platform.launcher.core.LauncherFactory;
 /** Runs JUnit Platform tests in the guest and streams their events to the host. */
 final class TestRuns {
 
-    static final long CAPTURE_LIMIT = (16L << 20) + (64 << 10);
-
     private final Channel channel;
 
     TestRuns(Channel channel) {
@@ -36,7 +34,7 @@ final class TestRuns {
         String error = null;
         try {
             Launcher launcher = LauncherFactory.create();
-            launcher.execute(request(run), new GuestTestListener(channel, run.id()));
+            launcher.execute(request(run), new GuestTestListener(channel, run.id(), TestOutput.instance()));
         } catch (Throwable t) {
             error = "the guest's test run failed: " + t;
         }
@@ -53,11 +51,9 @@ final class TestRuns {
         nullSafe(run.methods()).forEach(name -> selectors.add(DiscoverySelectors.selectMethod(name)));
         nullSafe(run.uniqueIds()).forEach(id -> selectors.add(DiscoverySelectors.selectUniqueId(id)));
         Map<String, String> configuration = new HashMap<>(run.configuration() == null ? Map.of() : run.configuration());
-        configuration.put("junit.platform.output.capture.stdout", "true");
-        configuration.put("junit.platform.output.capture.stderr", "true");
-        // JUnit drops captured output past this silently; a little more than the host keeps lets
-        // the host see the overflow and say so in the report
-        configuration.putIfAbsent("junit.platform.output.capture.maxBuffer", Long.toString(CAPTURE_LIMIT));
+        // TestOutput streams what tests print as they print it; JUnit's capture would hold it back
+        configuration.put("junit.platform.output.capture.stdout", "false");
+        configuration.put("junit.platform.output.capture.stderr", "false");
         // the host maps only Jupiter's tree; other engines would send nodes it has no place for
         return LauncherDiscoveryRequestBuilder.request()
                 .selectors(selectors)
