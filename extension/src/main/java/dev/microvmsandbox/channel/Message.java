@@ -120,6 +120,11 @@ public sealed interface Message {
     }
 
     /** One stack trace element. */
-    record StackFrameData(String className, String methodName, String fileName, int lineNumber) {
+    /** One frame; class loader name, module name and version are set only where the guest's trace prints them. */
+    record StackFrameData(String className, String methodName, String fileName, int lineNumber,
+                          String classLoaderName, String moduleName, String moduleVersion) {
+        public StackFrameData(String className, String methodName, String fileName, int lineNumber) {
+            this(className, methodName, fileName, lineNumber, null, null, null);
+        }
     }
 }

@@ -19,6 +19,8 @@ final class ThrowableRebuilder {
     static final int MAX_MESSAGE = 64 * 1024;
     private static final Pattern CLASS_NAME = Pattern.compile("[\\p{L}\\p{N}_$.]{1,512}");
     private static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N}_$<>.\\-]{1,512}");
+    private static final Pattern LOADER_OR_MODULE = Pattern.compile("[\\p{L}\\p{N}_$.\\-]{1,256}");
+    private static final Pattern VERSION = Pattern.compile("[\\p{L}\\p{N}_.+\\-]{1,128}");
 
     private ThrowableRebuilder() {
     }
@@ -78,10 +80,14 @@ final class ThrowableRebuilder {
                 .limit(MAX_FRAMES)
                 .filter(f -> f != null && f.className() != null && CLASS_NAME.matcher(f.className()).matches()
                         && f.methodName() != null && NAME.matcher(f.methodName()).matches())
-                .map(f -> new StackTraceElement(f.className(), f.methodName(),
-                        f.fileName() != null && NAME.matcher(f.fileName()).matches() ? f.fileName() : null,
+                .map(f -> new StackTraceElement(valid(f.classLoaderName(), LOADER_OR_MODULE), valid(f.moduleName(), LOADER_OR_MODULE),
+                        valid(f.moduleVersion(), VERSION), f.className(), f.methodName(), valid(f.fileName(), NAME),
                         Math.max(-2, f.lineNumber())))
                 .toArray(StackTraceElement[]::new);
+    }
+
+    private static String valid(String s, Pattern pattern) {
+        return s != null && pattern.matcher(s).matches() ? s : null;
     }
 
     static String cap(String s, int max) {

@@ -48,7 +48,7 @@ final class PlainThrowable {
         }
         List<Message.StackFrameData> frames = Arrays.stream(t.getStackTrace())
                 .limit(limits.frames())
-                .map(e -> new Message.StackFrameData(e.getClassName(), e.getMethodName(), e.getFileName(), e.getLineNumber()))
+                .map(PlainThrowable::frame)
                 .toList();
         Message.ThrowableData cause = depth < limits.depth() ? convert(t.getCause(), limits, depth + 1, seen) : null;
         List<Message.ThrowableData> suppressed = new ArrayList<>();
@@ -89,5 +89,17 @@ final class PlainThrowable {
         } catch (JsonProcessingException e) {
             return Integer.MAX_VALUE;
         }
+    }
+
+    /** A frame with the loader and module parts its {@code toString()} shows ({@code java.base/...}), no others. */
+    static Message.StackFrameData frame(StackTraceElement e) {
+        String shown = e.toString();
+        String loader = e.getClassLoaderName() != null && shown.startsWith(e.getClassLoaderName() + "/")
+                ? e.getClassLoaderName() : null;
+        String module = e.getModuleName();
+        String version = module != null && e.getModuleVersion() != null && shown.contains(module + "@" + e.getModuleVersion())
+                ? e.getModuleVersion() : null;
+        return new Message.StackFrameData(e.getClassName(), e.getMethodName(), e.getFileName(), e.getLineNumber(),
+                loader, module, version);
     }
 }

@@ -85,4 +85,35 @@ class ThrowableRebuilderTest {
         assertThat(depth).isEqualTo(ThrowableRebuilder.MAX_DEPTH);
         assertThat(ThrowableRebuilder.rebuild(null, false)).hasMessageContaining("no exception");
     }
+
+    @Test
+    void framesPrintAsTheyDidWhereTheyWereThrownWithModulesAndLoaders() {
+        Throwable original = new IllegalStateException("here");
+        try {
+            java.lang.reflect.Method m = ThrowableRebuilderTest.class.getDeclaredMethod("thrower");
+            m.invoke(null);
+        } catch (ReflectiveOperationException e) {
+            original = e.getCause();
+        }
+        List<Message.StackFrameData> frames = java.util.Arrays.stream(original.getStackTrace())
+                .map(dev.microvmsandbox.guest.PlainThrowableAccess::frame).toList();
+        Throwable t = ThrowableRebuilder.rebuild(new Message.ThrowableData("java.lang.IllegalStateException", "boom",
+                frames, null, List.of(), null, null, false), false);
+
+        assertThat(t.getStackTrace()).extracting(StackTraceElement::toString)
+                .containsExactlyElementsOf(java.util.Arrays.stream(original.getStackTrace()).map(StackTraceElement::toString).toList())
+                .anyMatch(f -> f.startsWith("java.base/"));
+    }
+
+    @Test
+    void dropsLoaderAndModuleNamesThatAreNotNames() {
+        Throwable t = ThrowableRebuilder.rebuild(new Message.ThrowableData("java.lang.IllegalStateException", "boom",
+                List.of(new Message.StackFrameData("a.B", "c", "B.java", 1, "x/../y", "java base", "1 2")),
+                null, List.of(), null, null, false), false);
+        assertThat(t.getStackTrace()[0].toString()).isEqualTo("a.B.c(B.java:1)");
+    }
+
+    static void thrower() {
+        throw new IllegalStateException("thrown");
+    }
 }
