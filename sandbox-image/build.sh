@@ -2,7 +2,7 @@
 # Builds the microvm-sandbox guest from Debian packages only:
 #   vmlinux (uncompressed stock Debian kernel), initrd.img (busybox + a few modules),
 #   rootfs.ext4 (read-only root: podman, crun, JRE 17, bootstrap), images/busybox.tar,
-#   manifest.json.
+#   manifest.json (with size and sha256 of each of those files).
 # Usage: sandbox-image/build.sh [--print-dir]
 # The last line on stdout is the output directory; progress goes to stderr.
 # --print-dir: only print the directory this source tree builds to (exit 1 if not built).
@@ -174,10 +174,15 @@ log "rootfs.ext4 made in $(( SECONDS - t ))s"
 
 # ---- manifest, then publish atomically ----------------------------------------------------
 size() { stat -c %s "$1"; }
+# size and sha256 of every file the host hands to qemu: GuestImage checks them on use
+files=$(cd "$WORK" && for f in vmlinux initrd.img rootfs.ext4 images/*.tar; do
+    printf '%s\n  "%s":{"bytes":%s,"sha256":"%s"}' "${sep:-}" "$f" "$(size "$f")" "$(sha256sum < "$f" | cut -d' ' -f1)"; sep=,
+done)
 cat > "$WORK/manifest.json" <<EOF
 {"hash":"$hash","kernelVersion":"$KVER","builtAt":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","buildSeconds":$(( SECONDS - START )),
  "rootfsBytes":$(size "$WORK/rootfs.ext4"),"vmlinuxBytes":$(size "$WORK/vmlinux"),"initrdBytes":$(size "$WORK/initrd.img"),
- "javaVersion":"17"}
+ "javaVersion":"17",
+ "files":{$files}}
 EOF
 rm -f "$WORK/mmdebstrap.log"
 # -T: if a concurrent build published first, keep its result and drop ours

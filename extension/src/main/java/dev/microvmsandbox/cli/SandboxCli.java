@@ -10,6 +10,7 @@ import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.SandboxException;
 import dev.microvmsandbox.backend.TimeLimit;
+import dev.microvmsandbox.image.GuestImage;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,11 +19,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Diagnostics for users: {@code doctor} checks the host and says what to do next; {@code run}
+ * Diagnostics for users: {@code doctor} checks the host (the guest image's sha256 included) and
+ * says what to do next; {@code image} builds, checks or rebuilds the guest image; {@code run}
  * boots a sandbox and runs one command in it, like {@code container run --rm IMAGE cmd}.
  *
  * <pre>
  *   doctor
+ *   image [--verify | --rebuild]
  *   run [--memory 1g] [--cpus 2] [--timeout 5m] [--disk 4g] [--env NAME=value]...
  *       [--mount HOST_DIR:GUEST_DIR]... [--accelerator auto|kvm|tcg] [--require-kvm]
  *       [--host-java JAVA_HOME] -- COMMAND [ARG]...
@@ -50,6 +53,7 @@ public final class SandboxCli {
         try {
             return switch (args[0]) {
                 case "doctor" -> doctor();
+                case "image" -> image(Arrays.asList(args).subList(1, args.length));
                 case "run" -> runCommand(Arrays.asList(args).subList(1, args.length));
                 default -> {
                     err.println("unknown command '" + args[0] + "'");
@@ -73,6 +77,27 @@ public final class SandboxCli {
                 ? "The host can run sandboxes. Next: sandbox run -- uname -r"
                 : "The host cannot run sandboxes yet: fix the FAIL lines above, then run doctor again.");
         return availability.usable() ? 0 : 1;
+    }
+
+    /**
+     * Prints the guest image's folder, building it if missing: {@code --verify} also compares
+     * every file's sha256 with the manifest, {@code --rebuild} builds it again and puts it in
+     * place of the cached one.
+     */
+    private int image(List<String> args) {
+        String mode = args.isEmpty() ? "" : args.get(0);
+        if (args.size() > 1 || !List.of("", "--verify", "--rebuild").contains(mode)) {
+            throw new IllegalArgumentException("image takes nothing, --verify or --rebuild; got " + String.join(" ", args));
+        }
+        long t0 = System.nanoTime();
+        GuestImage image = mode.equals("--rebuild") ? GuestImage.rebuild() : GuestImage.resolve();
+        GuestImage.Verification level = mode.isEmpty() ? GuestImage.Verification.SIZES : GuestImage.Verification.FULL;
+        image.verify(level);
+        err.println((level == GuestImage.Verification.FULL ? "every file matches its manifest's sha256"
+                : "every file is there with its manifest's size (image --verify compares sha256)")
+                + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+        out.println(image.directory());
+        return 0;
     }
 
     private int runCommand(List<String> args) {
@@ -141,6 +166,7 @@ public final class SandboxCli {
     private void usage() {
         err.println("""
                 usage: sandbox doctor
+                       sandbox image [--verify | --rebuild]
                        sandbox run [--memory 1g] [--cpus 2] [--timeout 5m] [--disk 4g] [--env NAME=value]...
                                    [--mount HOST_DIR:GUEST_DIR]... [--accelerator auto|kvm|tcg] [--require-kvm]
                                    [--host-java JAVA_HOME] -- COMMAND [ARG]...""");

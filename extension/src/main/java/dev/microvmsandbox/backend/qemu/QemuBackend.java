@@ -66,7 +66,13 @@ public final class QemuBackend implements Backend {
                 .orElse("ok    KVM: /dev/kvm usable"));
         Optional<GuestImage> image = GuestImage.findBuilt();
         if (image.isPresent()) {
-            report.add("ok    guest image: " + image.get().directory());
+            try {
+                image.get().verify(GuestImage.Verification.FULL);
+                report.add("ok    guest image: " + image.get().directory() + " (every file matches its manifest's sha256)");
+            } catch (SandboxException e) {
+                usable = false;
+                report.add("FAIL  " + e.getMessage());
+            }
         } else {
             report.add("WARN  guest image not built yet; it is built on first use (a few minutes). Build it now: "
                     + GuestImage.BUILD_COMMAND);
@@ -87,6 +93,15 @@ public final class QemuBackend implements Backend {
         } else {
             LOG.warn("sandbox acceleration: {}; {}", choice.reason(), AcceleratorProbe.TCG_WARNING);
         }
+        try {
+            return boot(qemu, config, image, choice);
+        } catch (SandboxException e) {
+            // a corrupt image shows only as a failed boot; the full check reads the whole image, so only then
+            throw image.explainBootFailure(e);
+        }
+    }
+
+    private static Sandbox boot(String qemu, SandboxConfig config, GuestImage image, AcceleratorProbe.Choice choice) {
         try {
             return QemuVm.boot(qemu, config, image, choice);
         } catch (SandboxException e) {

@@ -45,7 +45,8 @@ final class RunDirectory implements AutoCloseable {
             Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwx------"));
             ProcessHandle self = ProcessHandle.current();
             Path dir = Files.createDirectory(base.resolve("vm-" + self.pid() + "-" + SEQUENCE.incrementAndGet()));
-            Files.writeString(dir.resolve(OWNER), self.pid() + " " + startMillis(self));
+            // "pid start-seconds start-ticks": readers that know only the first two fields still work
+            Files.writeString(dir.resolve(OWNER), self.pid() + " " + startMillis(self) + " " + startTicks(self.pid()).orElse(-1L));
             return new RunDirectory(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the sandbox's run folder under " + base(), e);
@@ -67,7 +68,10 @@ final class RunDirectory implements AutoCloseable {
 
     /** Kills the qemu processes and removes the folders of JVMs that no longer run. */
     static void cleanUpAfterDeadOwners() {
-        Path base = base();
+        cleanUpAfterDeadOwners(base());
+    }
+
+    static void cleanUpAfterDeadOwners(Path base) {
         if (!Files.isDirectory(base)) {
             return;
         }
@@ -80,11 +84,7 @@ final class RunDirectory implements AutoCloseable {
 
     private static void cleanIfOrphaned(Path dir) {
         try {
-            String[] owner = Files.readString(dir.resolve(OWNER)).trim().split(" ");
-            long pid = Long.parseLong(owner[0]);
-            long start = Long.parseLong(owner[1]);
-            Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-            if (handle.isPresent() && startMillis(handle.get()) == start) {
+            if (ownerAlive(Files.readString(dir.resolve(OWNER)).trim().split(" "))) {
                 return;
             }
         } catch (IOException | RuntimeException e) {
@@ -99,6 +99,40 @@ final class RunDirectory implements AutoCloseable {
         });
         LOG.info("removing {} left by a JVM that died", dir);
         deleteTree(dir);
+    }
+
+    /**
+     * Whether the process that wrote the owner line still runs, and is the same process, not a
+     * later one given the same pid. The start time in clock ticks since boot is exact; the one
+     * in seconds is derived from the boot time, which a JVM reads once and which moves when the
+     * clock is stepped, so two JVMs may disagree on it: it is the fallback for owner lines
+     * written without ticks.
+     */
+    static boolean ownerAlive(String[] owner) {
+        long pid = Long.parseLong(owner[0]);
+        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+        if (handle.isEmpty() || !handle.get().isAlive()) {
+            return false;
+        }
+        if (owner.length > 2 && Long.parseLong(owner[2]) >= 0) {
+            Optional<Long> ticks = startTicks(pid);
+            if (ticks.isPresent()) {
+                return ticks.get() == Long.parseLong(owner[2]);
+            }
+        }
+        return startMillis(handle.get()) == Long.parseLong(owner[1]);
+    }
+
+    /** Field 22 of /proc/PID/stat: when the process started, in clock ticks after boot. */
+    static Optional<Long> startTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // the command name (field 2) is in parentheses and may hold spaces: count from the last ')'
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Optional.of(Long.parseLong(fields[19]));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** The qemu process recorded in the folder, if it still runs and is really ours. */
