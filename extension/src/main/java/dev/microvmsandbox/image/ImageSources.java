@@ -164,6 +164,8 @@ public final class ImageSources {
             ImageArchive a = ImageArchive.inspect(entry, path, "archive file");
             if (a.names().isEmpty()) {
                 LOG.warn("{}: the archive stores no image name; podman will load it untagged", entry);
+            } else if (!a.guestNames().equals(a.names())) {
+                LOG.info("{}: the archive names {}; podman will call it {}", entry, a.names(), a.guestNames());
             }
             return a;
         } catch (IOException e) {
@@ -334,7 +336,7 @@ public final class ImageSources {
             }
             Preloaded p = new Preloaded(a, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
             LOG.info("image {}: {} MiB loaded as {} (copy {} ms, podman load {} ms, {} ms/MiB)", a.source(),
-                    a.bytes() >> 20, a.names(), p.copyMillis(), p.loadMillis(), String.format(Locale.ROOT, "%.1f", p.millisPerMiB()));
+                    a.bytes() >> 20, a.guestNames(), p.copyMillis(), p.loadMillis(), String.format(Locale.ROOT, "%.1f", p.millisPerMiB()));
             done.add(p);
         }
         checkNames(sandbox, archives);
@@ -344,7 +346,7 @@ public final class ImageSources {
     private static void checkNames(Sandbox sandbox, List<ImageArchive> archives) {
         Map<String, String> expected = new LinkedHashMap<>();
         for (ImageArchive a : archives) {
-            for (String n : a.names()) {
+            for (String n : a.guestNames()) {
                 expected.put(n, a.source());
             }
         }
@@ -362,7 +364,7 @@ public final class ImageSources {
         }
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, String> e : expected.entrySet()) {
-            if (!present.contains(e.getKey()) && !present.contains(qualify(e.getKey()))) {
+            if (!present.contains(e.getKey())) {
                 missing.add(e.getKey() + " (from " + e.getValue() + ")");
             }
         }
@@ -374,13 +376,10 @@ public final class ImageSources {
     /** How podman names a short Docker Hub reference: {@code redis:7} is {@code docker.io/library/redis:7}. */
     static String qualify(String name) {
         String n = normalizeTag(name);
-        int slash = n.indexOf('/');
-        String first = slash < 0 ? "" : n.substring(0, slash);
-        boolean hasRegistry = slash >= 0 && (first.contains(".") || first.contains(":") || first.equals("localhost"));
-        if (hasRegistry) {
+        if (ImageArchive.hasRegistry(n)) {
             return n;
         }
-        return "docker.io/" + (slash < 0 ? "library/" : "") + n;
+        return "docker.io/" + (n.indexOf('/') < 0 ? "library/" : "") + n;
     }
 
     private static CommandResult run(Sandbox sandbox, Command c, Duration timeout, String what) {

@@ -112,6 +112,19 @@ class ImageSourcesTest {
     }
 
     @Test
+    void podmanQualifiesShortNamesPerFormat() {
+        // what podman 4.3 does on load: Docker's rule for docker-archive, localhost/ for OCI
+        Path f = tmp.resolve("x.tar");
+        List<String> names = List.of("redis:7", "samples/redis", "7", "quay.io/x/y:1", "localhost/z:2");
+        assertThat(new ImageArchive("e", f, ImageArchive.Format.DOCKER_ARCHIVE, names, 0, "o").guestNames())
+                .containsExactly("docker.io/library/redis:7", "docker.io/samples/redis:latest",
+                        "docker.io/library/7:latest", "quay.io/x/y:1", "localhost/z:2");
+        assertThat(new ImageArchive("e", f, ImageArchive.Format.OCI_ARCHIVE, names, 0, "o").guestNames())
+                .containsExactly("localhost/redis:7", "localhost/samples/redis:latest", "localhost/7:latest",
+                        "quay.io/x/y:1", "localhost/z:2");
+    }
+
+    @Test
     void missingArchiveSaysWhereItLooked() {
         assertThatThrownBy(() -> sources(List.of()).resolve("docker-archive:target/none.tar"))
                 .isInstanceOf(SandboxException.class)
