@@ -49,7 +49,6 @@ final class HostEngine implements AutoCloseable {
 
     private final String endpoint;
     private final Path socketFile;
-    private final DockerHttpClient http;
     private final DockerClient client;
 
     private HostEngine(String endpoint, Path socketFile) {
@@ -61,12 +60,13 @@ final class HostEngine implements AutoCloseable {
                 .withDockerHost(endpoint)
                 .withDockerTlsVerify(false)
                 .build();
-        this.http = new BoundedAnswers(new ZerodepDockerHttpClient.Builder()
+        DockerHttpClient http = new BoundedAnswers(new ZerodepDockerHttpClient.Builder()
                 .dockerHost(config.getDockerHost())
                 .maxConnections(2)
                 .connectionTimeout(CONNECT_TIMEOUT)
                 .responseTimeout(RESPONSE_TIMEOUT)
                 .build());
+        // closing the client closes the transport too
         this.client = DockerClientImpl.getInstance(config, http);
     }
 
@@ -203,7 +203,9 @@ final class HostEngine implements AutoCloseable {
 
     /**
      * Caps every answer body at {@link #MAX_ANSWER_BYTES} except a successful export, which
-     * {@link #export} bounds itself: docker-java reads inspect answers and error bodies whole.
+     * {@link #export} bounds itself: docker-java reads inspect answers and error bodies whole. An
+     * export's body aborts the connection when closed, since closing it as it is would read the
+     * rest of the stream (whatever its length) to keep the connection.
      */
     private record BoundedAnswers(DockerHttpClient delegate) implements DockerHttpClient {
 
@@ -211,7 +213,8 @@ final class HostEngine implements AutoCloseable {
         public Response execute(Request request) {
             Response r = delegate.execute(request);
             boolean export = r.getStatusCode() == 200 && request.path().endsWith("/get");
-            return export ? r : new Response() {
+            InputStream body = export ? new Aborting(r) : new Capped(r.getBody(), MAX_ANSWER_BYTES);
+            return new Response() {
                 @Override
                 public int getStatusCode() {
                     return r.getStatusCode();
@@ -224,7 +227,7 @@ final class HostEngine implements AutoCloseable {
 
                 @Override
                 public InputStream getBody() {
-                    return new Capped(r.getBody(), MAX_ANSWER_BYTES);
+                    return body;
                 }
 
                 @Override
@@ -237,6 +240,26 @@ final class HostEngine implements AutoCloseable {
         @Override
         public void close() throws IOException {
             delegate.close();
+        }
+    }
+
+    private static final class Aborting extends FilterInputStream {
+        private final DockerHttpClient.Response response;
+
+        Aborting(DockerHttpClient.Response response) {
+            super(response.getBody());
+            this.response = response;
+        }
+
+        @Override
+        public void close() {
+            // the transport's response close aborts the request first: no draining
+            response.close();
+            try {
+                super.close();
+            } catch (IOException e) {
+                LOG.trace("closing an aborted export: {}", e.toString());
+            }
         }
     }
 

@@ -29,8 +29,11 @@ final class FakeEngine implements AutoCloseable {
 
     private static final Pattern IMAGE_CALL = Pattern.compile("^(?:/v[0-9.]+)?/images/(.+)/(json|get)$");
 
-    /** One image: what inspect answers and what export streams. */
-    record Image(String id, long size, byte[] archive) {
+    /** One image: what inspect answers and what export streams ({@code endless}: then zeros until the client hangs up). */
+    record Image(String id, long size, byte[] archive, boolean endless) {
+        Image(String id, long size, byte[] archive) {
+            this(id, size, archive, false);
+        }
     }
 
     private final ServerSocketChannel server;
@@ -104,12 +107,17 @@ final class FakeEngine implements AutoCloseable {
             send(out, 200, ("{\"Id\":\"sha256:" + image.id() + "\",\"Size\":" + image.size() + "}")
                     .getBytes(StandardCharsets.UTF_8), false);
         } else {
-            send(out, 200, image.archive(), true);
+            send(out, 200, image.archive(), true, image.endless());
         }
     }
 
     /** HTTP/1.1 with Connection: close; an export goes chunked, as both engines stream it. */
     private static void send(OutputStream out, int status, byte[] body, boolean chunked) throws IOException {
+        send(out, status, body, chunked, false);
+    }
+
+    private static void send(OutputStream out, int status, byte[] body, boolean chunked, boolean endless)
+            throws IOException {
         String head = "HTTP/1.1 " + status + " X\r\nConnection: close\r\nContent-Type: "
                 + (chunked ? "application/x-tar" : "application/json")
                 + (chunked ? "\r\nTransfer-Encoding: chunked" : "\r\nContent-Length: " + body.length) + "\r\n\r\n";
@@ -121,6 +129,12 @@ final class FakeEngine implements AutoCloseable {
                 int n = Math.min(4096, body.length - off);
                 out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.write(body, off, n);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            byte[] zeros = new byte[1 << 16];
+            while (endless) {
+                out.write((Integer.toHexString(zeros.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(zeros);
                 out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
             }
             out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
