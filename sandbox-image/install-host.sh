@@ -4,7 +4,8 @@
 # (cached by content hash, so a second run returns at once).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-PACKAGES=(qemu-system-x86 qemu-utils mmdebstrap e2fsprogs busybox-static cpio kmod xz-utils zstd util-linux)
+# podman: the real-engine export test (HostPodmanExportTest); it skips where podman is absent
+PACKAGES=(qemu-system-x86 qemu-utils mmdebstrap e2fsprogs busybox-static cpio kmod xz-utils zstd util-linux podman)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,15 +1,11 @@
 package dev.microvmsandbox.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,11 +44,9 @@ import org.slf4j.LoggerFactory;
 public final class ImageSources {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageSources.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Where archives wait in the guest until podman has loaded them. */
     public static final String GUEST_DIR = "/tmp/images";
-    static final String API_VERSION = "v1.41";
     /** Docker image reference: [host[:port]/]path[:tag][@digest], lower-case path. */
     private static final Pattern IMAGE_NAME = Pattern.compile(
             "^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
@@ -170,6 +164,8 @@ public final class ImageSources {
             ImageArchive a = ImageArchive.inspect(entry, path, "archive file");
             if (a.names().isEmpty()) {
                 LOG.warn("{}: the archive stores no image name; podman will load it untagged", entry);
+            } else if (!a.guestNames().equals(a.names())) {
+                LOG.info("{}: the archive names {}; podman will call it {}", entry, a.names(), a.guestNames());
             }
             return a;
         } catch (IOException e) {
@@ -180,19 +176,19 @@ public final class ImageSources {
     private ImageArchive resolveName(String name) {
         List<String> tried = new ArrayList<>();
         for (String endpoint : engineEndpoints) {
-            DockerApi api;
+            HostEngine engine;
             try {
-                api = DockerApi.of(endpoint);
+                engine = HostEngine.of(endpoint, System.getenv());
             } catch (IllegalArgumentException e) {
                 tried.add("Docker API at " + endpoint + ": " + e.getMessage());
                 continue;
             }
-            if (!api.exists()) {
-                tried.add("Docker API at " + endpoint + ": no such socket");
-                continue;
-            }
-            try {
-                ImageArchive a = export(api, name);
+            try (engine) {
+                if (!engine.present()) {
+                    tried.add("Docker API at " + endpoint + ": no such socket");
+                    continue;
+                }
+                ImageArchive a = export(engine, name);
                 if (a != null) {
                     return a;
                 }
@@ -219,27 +215,18 @@ public final class ImageSources {
     }
 
     /** Inspects the image (for its id), then exports it unless an export of that id is cached. */
-    private ImageArchive export(DockerApi api, String name) throws IOException {
-        DockerApi.Response inspect = api.get("/" + API_VERSION + "/images/" + encodePath(name) + "/json", 1 << 20, null);
-        if (inspect.status() == 404) {
+    private ImageArchive export(HostEngine engine, String name) throws IOException {
+        HostEngine.Image image = engine.inspect(name).orElse(null);
+        if (image == null) {
             return null;
         }
-        if (inspect.status() != 200) {
-            throw new IOException("inspect answered HTTP " + inspect.status() + ": " + inspect.text(300));
-        }
-        JsonNode info = JSON.readTree(inspect.body());
-        String id = info.path("Id").asText("");
-        if (!id.matches("(sha256:)?[0-9a-f]{64}")) {
-            throw new IOException("inspect returned no usable image id");
-        }
-        String hex = id.startsWith("sha256:") ? id.substring(7) : id;
-        Path dir = cacheDir.resolve("host-images").resolve(hex);
+        Path dir = cacheDir.resolve("host-images").resolve(image.id());
         Path file = dir.resolve(safeFileName(name) + ".tar");
-        String origin = "exported from " + api.endpoint();
+        String origin = "exported from " + engine.endpoint();
         if (Files.isRegularFile(file)) {
             try {
                 ImageArchive cached = ImageArchive.inspect(name, file, origin + " (cached)");
-                if (cached.names().contains(name) || cached.names().contains(normalizeTag(name))) {
+                if (carries(cached, name)) {
                     LOG.info("image {}: cached export {}", name, file);
                     return cached;
                 }
@@ -248,16 +235,17 @@ public final class ImageSources {
             }
         }
         Files.createDirectories(dir);
+        long limit = exportLimit(image.size());
+        long free = Files.getFileStore(dir).getUsableSpace();
+        if (image.size() > 0 && free < image.size()) {
+            throw new IOException("export needs about " + (image.size() >> 20) + " MiB but " + dir + " has "
+                    + (free >> 20) + " MiB free");
+        }
         Path partial = Files.createTempFile(dir, "export-", ".partial");
         long start = System.nanoTime();
         try {
-            DockerApi.Response r;
             try (OutputStream out = Files.newOutputStream(partial)) {
-                r = api.get("/" + API_VERSION + "/images/get?names=" + URLEncoder.encode(name, StandardCharsets.UTF_8),
-                        Long.MAX_VALUE, out);
-            }
-            if (r.status() != 200) {
-                throw new IOException("export answered HTTP " + r.status() + ": " + r.text(300));
+                engine.export(name, out, limit);
             }
             try {
                 Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -268,27 +256,32 @@ public final class ImageSources {
             Files.deleteIfExists(partial);
         }
         ImageArchive a = ImageArchive.inspect(name, file, origin);
-        LOG.info("image {}: exported {} MiB from {} in {} ms", name, a.bytes() >> 20, api.endpoint(),
+        if (!carries(a, name)) {
+            LOG.warn("image {}: the export from {} is named {}; podman will load it under those names", name,
+                    engine.endpoint(), a.names());
+        }
+        LOG.info("image {}: exported {} MiB from {} in {} ms", name, a.bytes() >> 20, engine.endpoint(),
                 (System.nanoTime() - start) / 1_000_000);
         return a;
+    }
+
+    /**
+     * How much of an export is read: a docker-archive holds the image's layers uncompressed
+     * (about its reported size) plus small metadata; an unknown size gets a fixed ceiling.
+     */
+    static long exportLimit(long imageSize) {
+        return imageSize > 0 ? 2 * imageSize + (64L << 20) : 64L << 30;
+    }
+
+    /** Whether the archive carries {@code name}, however the engine spelled it (Docker short or podman qualified). */
+    static boolean carries(ImageArchive archive, String name) {
+        String wanted = qualify(name);
+        return archive.names().stream().anyMatch(n -> qualify(n).equals(wanted));
     }
 
     static String normalizeTag(String name) {
         int slash = name.lastIndexOf('/');
         return name.indexOf(':', slash + 1) < 0 && !name.contains("@") ? name + ":latest" : name;
-    }
-
-    private static String encodePath(String name) {
-        // the Docker API takes the reference with its slashes in the path
-        StringBuilder b = new StringBuilder();
-        for (String part : name.split("/", -1)) {
-            if (b.length() > 0) {
-                b.append('/');
-            }
-            // names are validated above; keep ':' and '@' readable, encode anything else
-            b.append(URLEncoder.encode(part, StandardCharsets.UTF_8).replace("%3A", ":").replace("%40", "@"));
-        }
-        return b.toString();
     }
 
     static String safeFileName(String s) {
@@ -343,7 +336,7 @@ public final class ImageSources {
             }
             Preloaded p = new Preloaded(a, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
             LOG.info("image {}: {} MiB loaded as {} (copy {} ms, podman load {} ms, {} ms/MiB)", a.source(),
-                    a.bytes() >> 20, a.names(), p.copyMillis(), p.loadMillis(), String.format(Locale.ROOT, "%.1f", p.millisPerMiB()));
+                    a.bytes() >> 20, a.guestNames(), p.copyMillis(), p.loadMillis(), String.format(Locale.ROOT, "%.1f", p.millisPerMiB()));
             done.add(p);
         }
         checkNames(sandbox, archives);
@@ -353,7 +346,7 @@ public final class ImageSources {
     private static void checkNames(Sandbox sandbox, List<ImageArchive> archives) {
         Map<String, String> expected = new LinkedHashMap<>();
         for (ImageArchive a : archives) {
-            for (String n : a.names()) {
+            for (String n : a.guestNames()) {
                 expected.put(n, a.source());
             }
         }
@@ -371,7 +364,7 @@ public final class ImageSources {
         }
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, String> e : expected.entrySet()) {
-            if (!present.contains(e.getKey()) && !present.contains(qualify(e.getKey()))) {
+            if (!present.contains(e.getKey())) {
                 missing.add(e.getKey() + " (from " + e.getValue() + ")");
             }
         }
@@ -383,13 +376,10 @@ public final class ImageSources {
     /** How podman names a short Docker Hub reference: {@code redis:7} is {@code docker.io/library/redis:7}. */
     static String qualify(String name) {
         String n = normalizeTag(name);
-        int slash = n.indexOf('/');
-        String first = slash < 0 ? "" : n.substring(0, slash);
-        boolean hasRegistry = slash >= 0 && (first.contains(".") || first.contains(":") || first.equals("localhost"));
-        if (hasRegistry) {
+        if (ImageArchive.hasRegistry(n)) {
             return n;
         }
-        return "docker.io/" + (slash < 0 ? "library/" : "") + n;
+        return "docker.io/" + (n.indexOf('/') < 0 ? "library/" : "") + n;
     }
 
     private static CommandResult run(Sandbox sandbox, Command c, Duration timeout, String what) {

@@ -2,24 +2,18 @@ package dev.microvmsandbox.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.microvmsandbox.backend.SandboxException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,9 +24,15 @@ class ImageSourcesTest {
 
     /** A minimal ustar writer: enough for the archive reader. */
     static byte[] tar(Map<String, String> files) throws IOException {
+        Map<String, byte[]> bytes = new LinkedHashMap<>();
+        files.forEach((name, text) -> bytes.put(name, text.getBytes(StandardCharsets.UTF_8)));
+        return tarOf(bytes);
+    }
+
+    static byte[] tarOf(Map<String, byte[]> files) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (Map.Entry<String, String> f : files.entrySet()) {
-            byte[] data = f.getValue().getBytes(StandardCharsets.UTF_8);
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            byte[] data = f.getValue();
             byte[] h = new byte[512];
             put(h, 0, f.getKey());
             put(h, 100, "0000644");
@@ -114,6 +114,19 @@ class ImageSourcesTest {
     }
 
     @Test
+    void podmanQualifiesShortNamesPerFormat() {
+        // what podman 4.3 does on load: Docker's rule for docker-archive, localhost/ for OCI
+        Path f = tmp.resolve("x.tar");
+        List<String> names = List.of("redis:7", "samples/redis", "7", "quay.io/x/y:1", "localhost/z:2");
+        assertThat(new ImageArchive("e", f, ImageArchive.Format.DOCKER_ARCHIVE, names, 0, "o").guestNames())
+                .containsExactly("docker.io/library/redis:7", "docker.io/samples/redis:latest",
+                        "docker.io/library/7:latest", "quay.io/x/y:1", "localhost/z:2");
+        assertThat(new ImageArchive("e", f, ImageArchive.Format.OCI_ARCHIVE, names, 0, "o").guestNames())
+                .containsExactly("localhost/redis:7", "localhost/samples/redis:latest", "localhost/7:latest",
+                        "quay.io/x/y:1", "localhost/z:2");
+    }
+
+    @Test
     void missingArchiveSaysWhereItLooked() {
         assertThatThrownBy(() -> sources(List.of()).resolve("docker-archive:target/none.tar"))
                 .isInstanceOf(SandboxException.class)
@@ -179,78 +192,115 @@ class ImageSourcesTest {
         assertThat(ImageSources.qualify("registry:5000/x")).isEqualTo("registry:5000/x:latest");
     }
 
-    /** A fake Docker API on a unix socket: inspect and export, each request recorded. */
+    private static byte[] exportOf(String tag) throws IOException {
+        return tar(new LinkedHashMap<>(Map.of("manifest.json", dockerArchiveFiles(tag), "abc.json", "{}")));
+    }
+
     @Test
     void exportsANameFromAHostEngineOnceThenUsesTheCache() throws Exception {
-        Path sock = tmp.resolve("engine.sock");
-        byte[] archive = tar(new LinkedHashMap<>(Map.of("manifest.json", dockerArchiveFiles("localhost/app:1"),
-                "abc.json", "{}")));
-        String id = "sha256:" + "ab".repeat(32);
-        List<String> requests = new CopyOnWriteArrayList<>();
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(sock));
-            Thread t = new Thread(() -> {
-                while (server.isOpen()) {
-                    try (SocketChannel c = server.accept()) {
-                        InputStream in = Channels.newInputStream(c);
-                        String request = new String(readHead(in), StandardCharsets.US_ASCII).split("\r\n")[0];
-                        requests.add(request);
-                        OutputStream out = Channels.newOutputStream(c);
-                        if (request.contains("/images/localhost/app:1/json")) {
-                            byte[] body = ("{\"Id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
-                            out.write(("HTTP/1.0 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                            out.write(body);
-                        } else if (request.contains("/images/get?names=localhost%2Fapp%3A1")) {
-                            // chunked, to exercise the decoder
-                            out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                            int half = archive.length / 2;
-                            out.write((Integer.toHexString(half) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                            out.write(archive, 0, half);
-                            out.write(("\r\n" + Integer.toHexString(archive.length - half) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                            out.write(archive, half, archive.length - half);
-                            out.write("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                        } else {
-                            byte[] body = "{\"message\":\"No such image\"}".getBytes(StandardCharsets.UTF_8);
-                            out.write(("HTTP/1.0 404 Not Found\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                            out.write(body);
-                        }
-                        out.flush();
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            });
-            t.setDaemon(true);
-            t.start();
-
-            ImageSources s = sources(List.of("unix://" + sock));
+        byte[] archive = exportOf("localhost/app:1");
+        String id = "ab".repeat(32);
+        try (FakeEngine engine = FakeEngine.onUnixSocket(tmp.resolve("engine.sock"))
+                .with("localhost/app:1", new FakeEngine.Image(id, archive.length, archive))) {
+            ImageSources s = sources(List.of(engine.endpoint()));
             ImageArchive a = s.resolve("localhost/app:1");
             assertThat(a.names()).containsExactly("localhost/app:1");
-            assertThat(a.file()).startsWith(tmp.resolve("cache/host-images/" + "ab".repeat(32)));
+            assertThat(a.file()).startsWith(tmp.resolve("cache/host-images/" + id));
             assertThat(Files.readAllBytes(a.file())).isEqualTo(archive);
-            assertThat(requests).hasSize(2);
+            assertThat(a.origin()).isEqualTo("exported from " + engine.endpoint());
+            assertThat(engine.requests).containsExactly("/images/localhost/app:1/json", "/images/localhost/app:1/get");
 
             ImageArchive again = s.resolve("localhost/app:1");
             assertThat(again.file()).isEqualTo(a.file());
             assertThat(again.origin()).contains("cached");
-            assertThat(requests).hasSize(3).noneMatch(r -> r.contains("/images/get") && requests.indexOf(r) == 2);
-
-            assertThatThrownBy(() -> s.resolve("localhost/other:1"))
-                    .hasMessageContaining("Docker API at unix://" + sock + ": no image named localhost/other:1");
+            assertThat(engine.exports()).isEqualTo(1);
+            assertThat(tmp.resolve("cache/host-images/" + id)).isDirectoryNotContaining("glob:**.partial");
         }
     }
 
-    private static byte[] readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) >= 0) {
-            b.write(c);
-            byte[] x = b.toByteArray();
-            int n = x.length;
-            if (n >= 4 && x[n - 4] == '\r' && x[n - 3] == '\n' && x[n - 2] == '\r' && x[n - 1] == '\n') {
-                break;
-            }
+    @Test
+    void aPodmanQualifiedExportIsACacheHitForTheShortName() throws Exception {
+        // podman stores and exports redis:7 as docker.io/library/redis:7
+        byte[] archive = exportOf("docker.io/library/app:1");
+        try (FakeEngine engine = FakeEngine.onUnixSocket(tmp.resolve("podman.sock"))
+                .with("app:1", new FakeEngine.Image("cd".repeat(32), archive.length, archive))) {
+            ImageSources s = sources(List.of(engine.endpoint()));
+            assertThat(s.resolve("app:1").names()).containsExactly("docker.io/library/app:1");
+            assertThat(s.resolve("app:1").origin()).contains("cached");
+            assertThat(engine.exports()).isEqualTo(1);
         }
-        return b.toByteArray();
+    }
+
+    @Test
+    void exportsOverLoopbackTcp() throws Exception {
+        byte[] archive = exportOf("localhost/app:1");
+        try (FakeEngine engine = FakeEngine.onLoopback()
+                .with("localhost/app:1", new FakeEngine.Image("ef".repeat(32), archive.length, archive))) {
+            ImageArchive a = sources(List.of(engine.endpoint())).resolve("localhost/app:1");
+            assertThat(a.origin()).isEqualTo("exported from " + engine.endpoint());
+            assertThat(Files.readAllBytes(a.file())).isEqualTo(archive);
+        }
+    }
+
+    @Test
+    void triesTheNextEngineAndListsWhatEachSaid() throws Exception {
+        byte[] archive = exportOf("localhost/app:1");
+        Path stale = Files.createFile(tmp.resolve("stale.sock"));
+        try (FakeEngine empty = FakeEngine.onUnixSocket(tmp.resolve("empty.sock"));
+                FakeEngine broken = FakeEngine.onUnixSocket(tmp.resolve("broken.sock"));
+                FakeEngine full = FakeEngine.onUnixSocket(tmp.resolve("full.sock"))
+                        .with("localhost/app:1", new FakeEngine.Image("12".repeat(32), archive.length, archive))) {
+            broken.failStatus = 500;
+            broken.failWith = "storage is corrupt";
+            String missing = "unix://" + tmp.resolve("none.sock");
+            ImageSources s = sources(List.of(missing, "unix://" + stale, empty.endpoint(), broken.endpoint(),
+                    full.endpoint()));
+            assertThat(s.resolve("localhost/app:1").origin()).isEqualTo("exported from " + full.endpoint());
+
+            assertThatThrownBy(() -> s.resolve("localhost/other:1"))
+                    .isInstanceOf(SandboxException.class)
+                    .hasMessageContaining("Image 'localhost/other:1' not found. Tried:")
+                    .hasMessageContaining("Docker API at " + missing + ": no such socket")
+                    .hasMessageContaining("Docker API at unix://" + stale + ": ")
+                    .hasMessageContaining("Docker API at " + empty.endpoint() + ": no image named localhost/other:1")
+                    .hasMessageContaining("Docker API at " + broken.endpoint()
+                            + ": inspect answered HTTP 500: storage is corrupt")
+                    .hasMessageContaining("Docker API at " + full.endpoint() + ": no image named localhost/other:1");
+        }
+    }
+
+    @Test
+    void anExportLargerThanTheImageIsCutOffAndNotCached() throws Exception {
+        // an engine that never stops sending: the export must end at the limit, not drain the stream
+        try (FakeEngine engine = FakeEngine.onUnixSocket(tmp.resolve("engine.sock"))
+                .with("localhost/big:1", new FakeEngine.Image("34".repeat(32), 1024, exportOf("localhost/big:1"), true))) {
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(
+                    () -> sources(List.of(engine.endpoint())).resolve("localhost/big:1"))
+                    .hasMessageContaining("Docker API at " + engine.endpoint() + ": export larger than 64 MiB"));
+            assertThat(tmp.resolve("cache/host-images/" + "34".repeat(32))).isEmptyDirectory();
+        }
+    }
+
+    @Test
+    void anOversizedAnswerIsRefused() throws Exception {
+        try (FakeEngine engine = FakeEngine.onUnixSocket(tmp.resolve("engine.sock"))) {
+            engine.failStatus = 500;
+            engine.failWith = "x".repeat((int) HostEngine.MAX_ANSWER_BYTES + 1);
+            assertThatThrownBy(() -> sources(List.of(engine.endpoint())).resolve("localhost/app:1"))
+                    .hasMessageContaining("Docker API at " + engine.endpoint() + ": ")
+                    .hasMessageContaining("answer larger than " + HostEngine.MAX_ANSWER_BYTES);
+        }
+    }
+
+    @Test
+    void tlsEndpointsAreNamedAsUnsupported() {
+        assertThatThrownBy(() -> sources(List.of("tcp://127.0.0.1:2376")).resolve("localhost/app:1"))
+                .hasMessageContaining("Docker API at tcp://127.0.0.1:2376: TLS endpoints are not supported");
+    }
+
+    @Test
+    void theExportLimitFollowsTheImageSize() {
+        assertThat(ImageSources.exportLimit(100L << 20)).isEqualTo(264L << 20);
+        assertThat(ImageSources.exportLimit(-1)).isEqualTo(64L << 30);
     }
 }
