@@ -53,11 +53,11 @@ final class SandboxedClassExecution {
             return;
         }
         SandboxSettings settings = descriptor.settings().orElseThrow();
-        Path projectDir = Path.of(System.getProperty("user.dir"));
+        ImageSources sources = ImageSources.forProject(Path.of(System.getProperty("user.dir")));
         List<ImageArchive> images;
         try {
             // before the VM boots: a missing image costs no boot
-            images = ImageSources.forProject(projectDir).resolve(settings.config().images());
+            images = sources.resolve(settings.config().images());
         } catch (RuntimeException e) {
             failClass(e);
             return;
@@ -71,7 +71,7 @@ final class SandboxedClassExecution {
             return;
         }
         try {
-            sandboxes.preloadImages(sandbox, images, projectDir);
+            sandboxes.preloadImages(sandbox, images, sources);
         } catch (RuntimeException e) {
             sandboxes.release(sandbox, settings);
             failClass(e);

@@ -5,7 +5,6 @@ import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.image.ImageArchive;
 import dev.microvmsandbox.image.ImageSources;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -96,7 +95,7 @@ final class Sandboxes implements AutoCloseable {
      *
      * @throws dev.microvmsandbox.backend.SandboxException when podman in the guest cannot load one
      */
-    void preloadImages(Sandbox sandbox, List<ImageArchive> archives, Path projectDir) {
+    void preloadImages(Sandbox sandbox, List<ImageArchive> archives, ImageSources sources) {
         List<ImageArchive> missing = new ArrayList<>();
         synchronized (this) {
             Set<String> loaded = loadedImages.getOrDefault(sandbox, Set.of());
@@ -105,7 +104,7 @@ final class Sandboxes implements AutoCloseable {
         if (missing.isEmpty()) {
             return;
         }
-        ImageSources.forProject(projectDir).preload(sandbox, missing).forEach(p -> LOG.info(
+        sources.preload(sandbox, missing).forEach(p -> LOG.info(
                 "loaded {} into sandbox {} in {} ms", p.archive().source(), sandbox.id(), p.copyMillis() + p.loadMillis()));
         synchronized (this) {
             Set<String> loaded = loadedImages.computeIfAbsent(sandbox, s -> new HashSet<>());
