@@ -10,19 +10,16 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$HERE")
-START=$SECONDS
-SUITE=bookworm
-MIRROR=http://deb.debian.org/debian
-SECURITY=http://deb.debian.org/debian-security
+TAG=sandbox-image
+. "$HERE/common.sh"
 PACKAGES=podman,crun,conmon,netavark,aardvark-dns,catatonit,iptables,nftables,iproute2,openjdk-17-jre-headless,busybox,kmod,ca-certificates,curl,linux-image-amd64
 # modules the initramfs needs to reach the root (dependencies are resolved below)
 INITRD_MODULES="virtio_mmio virtio_blk virtio_console virtio_rng ext4 overlay 9p 9pnet_virtio"
 
-log() { echo "[sandbox-image] $(( SECONDS - START ))s $*" >&2; }
-
 # ---- cache key: content of every file under sandbox-image/ and bootstrap/ --------------
-# (README.md, selftest.sh and install-host.sh are left out: they do not change the image)
-hash=$(cd "$REPO" && find sandbox-image bootstrap -type f ! -name README.md ! -name selftest.sh ! -name install-host.sh -print | LC_ALL=C sort |
+# (samples/, README.md, selftest.sh and install-host.sh are left out: they do not change the image)
+hash=$(cd "$REPO" && find sandbox-image bootstrap -path sandbox-image/samples -prune -o -type f \
+           ! -name README.md ! -name selftest.sh ! -name install-host.sh -print | LC_ALL=C sort |
        while IFS= read -r f; do printf '%s\0' "$f"; cat "$f"; done | sha256sum | cut -c1-16)
 CACHE=${MICROVM_SANDBOX_CACHE:-$HOME/.cache/microvm-sandbox}/guest
 OUT=$CACHE/$hash
@@ -30,51 +27,22 @@ OUT=$CACHE/$hash
 if [ -f "$OUT/manifest.json" ]; then echo "$OUT"; exit 0; fi
 if [ "${1:-}" = --print-dir ]; then echo "$OUT"; exit 1; fi
 
-# ---- host tools ------------------------------------------------------------------------
-need=()
-for t in mmdebstrap:mmdebstrap mkfs.ext4:e2fsprogs cpio:cpio depmod:kmod modprobe:kmod \
-         xz:xz-utils zstd:zstd sha256sum:coreutils; do
-    command -v "${t%%:*}" >/dev/null || need+=("${t#*:}")
-done
+# ---- host tools, root, work directory ----------------------------------------------------
+mapfile -t need < <(missing_packages mmdebstrap:mmdebstrap mkfs.ext4:e2fsprogs cpio:cpio depmod:kmod \
+                        modprobe:kmod xz:xz-utils zstd:zstd sha256sum:coreutils)
 # the initramfs and the test image need a static busybox (ldd fails on static binaries)
 { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || need+=(busybox-static)
-if [ ${#need[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
-        log "installing host packages: ${need[*]}"
-        apt-get install -y --no-install-recommends "${need[@]}" >&2
-    else
-        echo "[sandbox-image] missing host tools: run 'apt-get install ${need[*]}' as root (Debian/Ubuntu)." >&2
-        exit 2
-    fi
-fi
-if [ "$(id -u)" != 0 ]; then
-    # mmdebstrap root mode, device nodes and file ownership in the image need root
-    echo "[sandbox-image] build.sh must run as root (e.g. sudo MICROVM_SANDBOX_CACHE=$CACHE/.. $0)." >&2
-    exit 2
-fi
-
-# ---- work directory: a partial build never becomes the cache entry ----------------------
-mkdir -p "$CACHE"
-find "$CACHE" -maxdepth 1 -name '*.partial.*' -mtime +0 -exec rm -rf {} + 2>/dev/null || true
-WORK=$OUT.partial.$$
-trap 'rm -rf "$WORK"' EXIT
-mkdir -p "$WORK"
+install_packages "${need[@]}"
+require_root
+start_work
 ROOT=$WORK/root
 
 # ---- root filesystem ---------------------------------------------------------------------
 log "mmdebstrap $SUITE (minbase + podman, JRE 17, kernel modules)"
 t=$SECONDS
 # INITRD=No: the kernel's postinst would otherwise spend ~15 s on an initramfs we never use.
-# Docs, man pages and locales are dropped (man1 must exist for the JRE's update-alternatives).
-INITRD=No mmdebstrap --variant=minbase --mode=root --include="$PACKAGES" \
-    --dpkgopt='path-exclude=/usr/share/man/*' \
-    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-    --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
-    --setup-hook='mkdir -p "$1/usr/share/man/man1"' \
-    --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/var/log/*' \
-    "$SUITE" "$ROOT" \
-    "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY $SUITE-security main" \
-    > "$WORK/mmdebstrap.log" 2>&1 || { tail -20 "$WORK/mmdebstrap.log" >&2; exit 1; }
+# man1 must exist for the JRE's update-alternatives.
+INITRD=No debian_tree minbase "$PACKAGES" "$ROOT" --setup-hook='mkdir -p "$1/usr/share/man/man1"'
 log "mmdebstrap done in $(( SECONDS - t ))s"
 
 KVER=$(basename "$(ls -d "$ROOT"/lib/modules/*/ | head -1)")
@@ -184,9 +152,5 @@ cat > "$WORK/manifest.json" <<EOF
  "javaVersion":"17",
  "files":{$files}}
 EOF
-rm -f "$WORK/mmdebstrap.log"
-# -T: if a concurrent build published first, keep its result and drop ours
-mv -T "$WORK" "$OUT" 2>/dev/null || log "already built by another process"
-trap 'rm -rf "$WORK"' EXIT
-log "done: $OUT"
+publish
 echo "$OUT"

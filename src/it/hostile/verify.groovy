@@ -191,7 +191,7 @@ try {
             reported('ChannelForgeryTest') && !forged)
 
     def buildLog = new File(basedir, 'build.log')
-    def violation = buildLog.isFile() ? (buildLog.text =~ /protocol violation: [^\n]{0,80}/).with { it.find() ? it.group() : null } : null
+    def violation = buildLog.isFile() ? (buildLog.text =~ /AgentChannelForgeryTest: protocol violation[^\n]{0,100}|: protocol violation: [^\n]{0,80}/).with { it.find() ? it.group() : null } : null
     def agentForgery = worst('AgentChannelForgeryTest')
     row('forged frames, then garbage, into the agent\'s own open channel, reached through /proc/self/fd and Unsafe (`AgentChannelForgeryTest`)',
             'the class fails naming the broken channel; the host log names the protocol violation; the forged events reach no other class',

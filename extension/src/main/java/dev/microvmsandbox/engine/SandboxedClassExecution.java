@@ -91,7 +91,7 @@ final class SandboxedClassExecution {
         }
         adapter.finishClass();
         if (run.violationCount() > 0) {
-            LOG.warn("{}: the guest broke the protocol {} times; first: {}", descriptor.className(),
+            LOG.warn("{}: protocol violation by the guest ({} in all), first: {}", descriptor.className(),
                     run.violationCount(), run.violations().get(0));
         }
     }

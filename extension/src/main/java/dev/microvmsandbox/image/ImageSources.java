@@ -155,7 +155,7 @@ public final class ImageSources {
             throw new SandboxException("Image '" + entry + "' not found. Tried:\n  - archive file " + path
                     + " (relative to the project directory " + projectDir + "): no such file\n"
                     + "Make it with `podman save -o " + pathText + " NAME` or `docker save -o " + pathText
-                    + " NAME`, or build it first (the sample projects run sample-images/build.sh).");
+                    + " NAME`, or build it first (the sample projects run sandbox-image/samples/build.sh).");
         }
         if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
             throw new SandboxException("Image '" + entry + "': " + path + " is not a readable file");

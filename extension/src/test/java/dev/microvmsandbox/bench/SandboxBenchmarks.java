@@ -80,14 +80,14 @@ public final class SandboxBenchmarks {
         }
     }
 
-    /** The quickstart's Redis image, built by sample-images/build.sh (cached). */
+    /** The quickstart's Redis image, built by sandbox-image/samples/build.sh (cached). */
     private static Path redisArchive() throws IOException, InterruptedException {
         Path repo = Path.of(System.getProperty("microvm.sandbox.repo", ".."));
-        Process p = new ProcessBuilder("bash", repo.resolve("sample-images/build.sh").toString())
+        Process p = new ProcessBuilder("bash", repo.resolve("sandbox-image/samples/build.sh").toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (p.waitFor() != 0) {
-            throw new IllegalStateException("sample-images/build.sh failed");
+            throw new IllegalStateException("sandbox-image/samples/build.sh failed");
         }
         return Path.of(out.substring(out.lastIndexOf('\n') + 1)).resolve("redis.tar");
     }

@@ -7,9 +7,9 @@
 # No docker or podman on the build host: mmdebstrap makes the root filesystem, the layer tar,
 # image config and manifest.json are written here.
 #
-# Usage: sample-images/build.sh [--print-dir] [--link DIR]
+# Usage: sandbox-image/samples/build.sh [--print-dir] [--link DIR]
 #   The output directory is ${MICROVM_SANDBOX_CACHE:-~/.cache/microvm-sandbox}/sample-images/<hash>,
-#   <hash> covering every file under sample-images/. The last line on stdout is that directory;
+#   <hash> covering every file under samples/ and ../common.sh. The last line on stdout is that directory;
 #   progress goes to stderr.
 #   --print-dir  only print the directory this source tree builds to (exit 1 if not built)
 #   --link DIR   also make DIR/<name>.tar symlinks to the built archives (used by the samples'
@@ -17,14 +17,10 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-START=$SECONDS
-SUITE=bookworm
-MIRROR=http://deb.debian.org/debian
-SECURITY=http://deb.debian.org/debian-security
+TAG=sample-images
+. "$HERE/../common.sh"
 CREATED=1970-01-01T00:00:00Z
 PATH_ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-log() { echo "[sample-images] $(( SECONDS - START ))s $*" >&2; }
 
 PRINT_DIR=0
 LINK_DIR=
@@ -37,8 +33,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-# ---- cache key: path, mode and content of every file under sample-images/ -----------------
-hash=$(cd "$HERE" && find . -type f ! -name README.md -print | LC_ALL=C sort |
+# ---- cache key: path, mode and content of every file under samples/, and common.sh -------
+hash=$(cd "$HERE" && { find . -type f ! -name README.md -print; echo ../common.sh; } | LC_ALL=C sort |
        while IFS= read -r f; do printf '%s\0%s\0' "$f" "$(stat -c %a "$f")"; cat "$f"; done |
        sha256sum | cut -c1-16)
 CACHE=${MICROVM_SANDBOX_CACHE:-$HOME/.cache/microvm-sandbox}/sample-images
@@ -54,32 +50,11 @@ link_outputs() {
 if [ -f "$OUT/images.json" ]; then link_outputs; echo "$OUT"; exit 0; fi
 if [ "$PRINT_DIR" = 1 ]; then echo "$OUT"; exit 1; fi
 
-# ---- host tools ------------------------------------------------------------------------
-need=()
-for t in mmdebstrap:mmdebstrap sha256sum:coreutils python3:python3-minimal; do
-    command -v "${t%%:*}" >/dev/null || need+=("${t#*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
-        log "installing host packages: ${need[*]}"
-        apt-get install -y --no-install-recommends "${need[@]}" >&2
-    else
-        echo "[sample-images] missing host tools: run 'apt-get install ${need[*]}' as root (Debian/Ubuntu)." >&2
-        exit 2
-    fi
-fi
-if [ "$(id -u)" != 0 ]; then
-    # mmdebstrap root mode and file ownership in the layers need root
-    echo "[sample-images] build.sh must run as root (e.g. sudo MICROVM_SANDBOX_CACHE=$CACHE/.. $0)." >&2
-    exit 2
-fi
-
-# ---- work directory: a partial build never becomes the cache entry ----------------------
-mkdir -p "$CACHE"
-find "$CACHE" -maxdepth 1 -name '*.partial.*' -mtime +0 -exec rm -rf {} + 2>/dev/null || true
-WORK=$OUT.partial.$$
-trap 'rm -rf "$WORK"' EXIT
-mkdir -p "$WORK"
+# ---- host tools, root, work directory ----------------------------------------------------
+mapfile -t need < <(missing_packages mmdebstrap:mmdebstrap sha256sum:coreutils python3:python3-minimal)
+install_packages "${need[@]}"
+require_root
+start_work
 
 # rootfs NAME PACKAGES [HOOK...]: mmdebstrap --variant=essential (dash for /bin/sh, grep,
 # coreutils: what Testcontainers' port wait runs in the container) plus PACKAGES.
@@ -87,20 +62,11 @@ rootfs() {
     local name=$1 packages=$2; shift 2
     local t=$SECONDS
     log "$name: mmdebstrap $SUITE essential + $packages"
-    mmdebstrap --variant=essential --mode=root --include="$packages" \
-        --dpkgopt='path-exclude=/usr/share/man/*' \
-        --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-        --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
-        --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/var/log/*' \
-        --customize-hook='rm -f "$1"/etc/hostname "$1"/etc/resolv.conf' \
-        "$@" \
-        "$SUITE" "$WORK/$name.root" \
-        "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY $SUITE-security main" \
-        </dev/null > "$WORK/$name.mmdebstrap.log" 2>&1 || { tail -20 "$WORK/$name.mmdebstrap.log" >&2; exit 1; }
+    debian_tree essential "$packages" "$WORK/$name.root" \
+        --customize-hook='rm -f "$1"/etc/hostname "$1"/etc/resolv.conf' "$@"
     for tool in bin/sh bin/grep; do
-        [ -e "$WORK/$name.root/$tool" ] || { echo "[sample-images] $name: /$tool missing" >&2; exit 1; }
+        [ -e "$WORK/$name.root/$tool" ] || { echo "[$TAG] $name: /$tool missing" >&2; exit 1; }
     done
-    rm -f "$WORK/$name.mmdebstrap.log"
     log "$name: rootfs in $(( SECONDS - t ))s ($(du -sm "$WORK/$name.root" | cut -f1) MiB)"
 }
 
@@ -124,7 +90,7 @@ a, layer, ref, config, created = sys.argv[1:]
 cfg = {"architecture": "amd64", "os": "linux", "created": created,
        "config": json.loads(config),
        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + layer]},
-       "history": [{"created": created, "created_by": "microvm-sandbox sample-images/build.sh (mmdebstrap)"}]}
+       "history": [{"created": created, "created_by": "microvm-sandbox sandbox-image/samples/build.sh (mmdebstrap)"}]}
 data = json.dumps(cfg, sort_keys=True, separators=(",", ":")).encode()
 digest = hashlib.sha256(data).hexdigest()
 open(f"{a}/{digest}.json", "wb").write(data)
@@ -179,8 +145,6 @@ for f in sorted(os.listdir(work)):
                  "sha256": sha.hexdigest(), "bytes": os.path.getsize(p)}
 json.dump({"hash": h, "images": images}, open(os.path.join(work, "images.json"), "w"), indent=1)
 PY
-# -T: if a concurrent build published first, keep its result and drop ours
-mv -T "$WORK" "$OUT" 2>/dev/null || log "already built by another process"
+publish
 link_outputs
-log "done: $OUT"
 echo "$OUT"
