@@ -45,11 +45,10 @@ final class TestOutput {
         }
     }
 
-    /** Makes {@code System.out} and {@code System.err} this router's; returns it. */
-    static TestOutput install() {
+    /** Makes {@code System.out} and {@code System.err} this router's. */
+    static void install() {
         System.setOut(INSTANCE.stream("stdout"));
         System.setErr(INSTANCE.stream("stderr"));
-        return INSTANCE;
     }
 
     static TestOutput instance() {

@@ -251,36 +251,16 @@ public record ImageArchive(String source, Path file, Format format, List<String>
         return (size + 511) / 512 * 512;
     }
 
-    /**
-     * The names podman gives the image once loaded. Podman qualifies a short name differently per
-     * format: a docker-archive's {@code redis:7} becomes {@code docker.io/library/redis:7} (Docker's
-     * rule), an OCI archive's becomes {@code localhost/redis:7}; a name with a registry stays.
-     */
+    /** The names podman gives the image once loaded (see {@link ImageNames} for its rules per format). */
     public List<String> guestNames() {
         List<String> out = new ArrayList<>();
         for (String n : names) {
-            String q = format == Format.DOCKER_ARCHIVE ? ImageSources.qualify(n) : qualifyLocal(n);
+            String q = format == Format.DOCKER_ARCHIVE ? ImageNames.qualify(n) : ImageNames.qualifyLocal(n);
             if (!out.contains(q)) {
                 out.add(q);
             }
         }
         return out;
-    }
-
-    /** {@code redis:7} as podman names it from an OCI archive: {@code localhost/redis:7}. */
-    static String qualifyLocal(String name) {
-        String n = ImageSources.normalizeTag(name);
-        return hasRegistry(n) ? n : "localhost/" + n;
-    }
-
-    /** Docker's reference rule: the first path component is a registry if it looks like a host. */
-    static boolean hasRegistry(String name) {
-        int slash = name.indexOf('/');
-        if (slash < 0) {
-            return false;
-        }
-        String first = name.substring(0, slash);
-        return first.contains(".") || first.contains(":") || first.equals("localhost");
     }
 
     /** The transport:path spelling podman understands, e.g. {@code docker-archive:/x/redis.tar}. */

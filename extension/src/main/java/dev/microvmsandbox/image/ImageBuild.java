@@ -68,7 +68,7 @@ final class ImageBuild {
     /** The published image, built first if there is none (about a minute, progress in the log). */
     Path build() throws IOException {
         return locked(recipe -> {
-            Location where = printDir(recipe).orElseThrow(() -> new IOException("build.sh --print-dir printed no folder"));
+            Location where = where(recipe);
             if (where.built()) {
                 return where.directory();
             }
@@ -87,7 +87,7 @@ final class ImageBuild {
      */
     Path rebuild(Instant requestedAt) throws IOException {
         return locked(recipe -> {
-            Location where = printDir(recipe).orElseThrow(() -> new IOException("build.sh --print-dir printed no folder"));
+            Location where = where(recipe);
             if (where.built() && publishedAt(where.directory()).isAfter(requestedAt)) {
                 LOG.info("guest image {} was rebuilt at {}, after the rebuild was asked for; using it", where.directory(),
                         publishedAt(where.directory()));
@@ -150,6 +150,10 @@ final class ImageBuild {
 
     private static Instant publishedAt(Path dir) throws IOException {
         return Files.getLastModifiedTime(dir.resolve(ImageManifest.FILE)).toInstant();
+    }
+
+    private Location where(Recipe recipe) throws IOException {
+        return printDir(recipe).orElseThrow(() -> new IOException("build.sh --print-dir printed no folder"));
     }
 
     private Optional<Location> printDir(Recipe recipe) throws IOException {
@@ -278,11 +282,9 @@ final class ImageBuild {
         }
 
         @Override
-        public void close() throws IOException {
+        public void close() {
             if (temporary) {
-                try (Stream<Path> walk = Files.walk(root)) {
-                    walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+                deleteTree(root);
             }
         }
     }

@@ -275,13 +275,8 @@ public final class ImageSources {
 
     /** Whether the archive carries {@code name}, however the engine spelled it (Docker short or podman qualified). */
     static boolean carries(ImageArchive archive, String name) {
-        String wanted = qualify(name);
-        return archive.names().stream().anyMatch(n -> qualify(n).equals(wanted));
-    }
-
-    static String normalizeTag(String name) {
-        int slash = name.lastIndexOf('/');
-        return name.indexOf(':', slash + 1) < 0 && !name.contains("@") ? name + ":latest" : name;
+        String wanted = ImageNames.qualify(name);
+        return archive.names().stream().anyMatch(n -> ImageNames.qualify(n).equals(wanted));
     }
 
     static String safeFileName(String s) {
@@ -371,15 +366,6 @@ public final class ImageSources {
         if (!missing.isEmpty()) {
             throw new SandboxException("after podman load the sandbox lacks " + missing + "; it has " + present);
         }
-    }
-
-    /** How podman names a short Docker Hub reference: {@code redis:7} is {@code docker.io/library/redis:7}. */
-    static String qualify(String name) {
-        String n = normalizeTag(name);
-        if (ImageArchive.hasRegistry(n)) {
-            return n;
-        }
-        return "docker.io/" + (n.indexOf('/') < 0 ? "library/" : "") + n;
     }
 
     private static CommandResult run(Sandbox sandbox, Command c, Duration timeout, String what) {

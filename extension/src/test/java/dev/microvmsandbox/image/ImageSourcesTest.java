@@ -186,10 +186,10 @@ class ImageSourcesTest {
 
     @Test
     void qualifiesShortNamesTheWayPodmanStoresThem() {
-        assertThat(ImageSources.qualify("redis:7")).isEqualTo("docker.io/library/redis:7");
-        assertThat(ImageSources.qualify("bitnami/redis")).isEqualTo("docker.io/bitnami/redis:latest");
-        assertThat(ImageSources.qualify("localhost/samples/redis:7")).isEqualTo("localhost/samples/redis:7");
-        assertThat(ImageSources.qualify("registry:5000/x")).isEqualTo("registry:5000/x:latest");
+        assertThat(ImageNames.qualify("redis:7")).isEqualTo("docker.io/library/redis:7");
+        assertThat(ImageNames.qualify("bitnami/redis")).isEqualTo("docker.io/bitnami/redis:latest");
+        assertThat(ImageNames.qualify("localhost/samples/redis:7")).isEqualTo("localhost/samples/redis:7");
+        assertThat(ImageNames.qualify("registry:5000/x")).isEqualTo("registry:5000/x:latest");
     }
 
     private static byte[] exportOf(String tag) throws IOException {
