@@ -10,6 +10,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$HERE")
+# shellcheck disable=SC2034 # the log prefix common.sh reads
 TAG=sandbox-image
 . "$HERE/common.sh"
 PACKAGES=podman,crun,conmon,netavark,aardvark-dns,catatonit,iptables,nftables,iproute2,openjdk-17-jre-headless,busybox,kmod,ca-certificates,curl,linux-image-amd64
@@ -42,10 +43,11 @@ log "mmdebstrap $SUITE (minbase + podman, JRE 17, kernel modules)"
 t=$SECONDS
 # INITRD=No: the kernel's postinst would otherwise spend ~15 s on an initramfs we never use.
 # man1 must exist for the JRE's update-alternatives.
+# shellcheck disable=SC2016 # $1 is expanded by mmdebstrap's hook shell, not here
 INITRD=No debian_tree minbase "$PACKAGES" "$ROOT" --setup-hook='mkdir -p "$1/usr/share/man/man1"'
 log "mmdebstrap done in $(( SECONDS - t ))s"
 
-KVER=$(basename "$(ls -d "$ROOT"/lib/modules/*/ | head -1)")
+for dir in "$ROOT"/lib/modules/*/; do KVER=$(basename "$dir"); break; done
 MODDIR=$ROOT/lib/modules/$KVER
 
 # Prune kernel modules no VM without hardware needs (saves ~250 MB); keep net, fs,
@@ -70,6 +72,7 @@ extract_vmlinux() {   # like the kernel's scripts/extract-vmlinux
     local magic cmd pos
     for pair in 'fd377a585a00:xz -dc' '28b52ffd:zstd -dc' '1f8b0800:gzip -dc'; do
         magic=${pair%%:*} cmd=${pair#*:}
+        # shellcheck disable=SC2001,SC2013 # sed turns hex pairs into \x escapes; grep prints one offset a word
         for pos in $(LC_ALL=C grep -obUaP "$(echo "$magic" | sed 's/../\\x&/g')" "$VMLINUZ" | cut -d: -f1); do
             tail -c +$((pos + 1)) "$VMLINUZ" | $cmd > "$WORK/vmlinux" 2>/dev/null || true
             if [ "$(head -c 4 "$WORK/vmlinux" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then return 0; fi

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by build.sh and samples/build.sh (sourced, not run): logging, host tools, the root
 # check, the work directory that becomes a cache entry only when complete, Debian root trees.
 # The sourcing script sets TAG (its log prefix) first.
@@ -54,6 +55,7 @@ publish() {
 # pages, locales or apt lists; the mmdebstrap log's tail goes to stderr if it fails
 debian_tree() {
     local variant=$1 packages=$2 dest=$3; shift 3
+    # shellcheck disable=SC2016 # "$1" in a hook is the tree, expanded by mmdebstrap's hook shell
     mmdebstrap --variant="$variant" --mode=root --include="$packages" \
         --dpkgopt='path-exclude=/usr/share/man/*' \
         --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \

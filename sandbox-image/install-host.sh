@@ -5,7 +5,8 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # podman: the real-engine export test (HostPodmanExportTest); it skips where podman is absent
-PACKAGES=(qemu-system-x86 qemu-utils mmdebstrap e2fsprogs busybox-static cpio kmod xz-utils zstd util-linux podman)
+# and the shell linter the project's own build runs on bootstrap/ and sandbox-image/ (shellcheck)
+PACKAGES=(qemu-system-x86 qemu-utils mmdebstrap e2fsprogs busybox-static cpio kmod xz-utils zstd util-linux podman shellcheck)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -62,6 +62,7 @@ rootfs() {
     local name=$1 packages=$2; shift 2
     local t=$SECONDS
     log "$name: mmdebstrap $SUITE essential + $packages"
+    # shellcheck disable=SC2016 # "$1" in a hook is the tree, expanded by mmdebstrap's hook shell
     debian_tree essential "$packages" "$WORK/$name.root" \
         --customize-hook='rm -f "$1"/etc/hostname "$1"/etc/resolv.conf' "$@"
     for tool in bin/sh bin/grep; do
@@ -116,6 +117,7 @@ archive redis localhost/samples/redis:7 '{
 
 # ---- webapp: busybox httpd with a CGI shell script calling redis-cli -h redis INCR hits;
 #      logs "webapp listening on port 8080" once the socket listens --------------------------
+# shellcheck disable=SC2016 # "$1" in a hook is the tree, expanded by mmdebstrap's hook shell
 rootfs webapp busybox,redis-tools \
     --customize-hook="cp -a '$HERE/webapp/srv/.' \"\$1/srv/\"" \
     --customize-hook="install -m 0755 '$HERE/webapp/webapp' \"\$1/usr/local/bin/webapp\"" \
