@@ -6,7 +6,6 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -122,8 +121,13 @@ public class HostileSetup {
         if (!Files.exists(portFile)) {
             throw new IllegalStateException("the hostile listener did not start (no " + portFile + ")");
         }
-        Path jar = Path.of(setup.getProperty("local.repo"), "dev", "microvmsandbox", "microvm-sandbox-junit",
-                "0.1.0-SNAPSHOT", "microvm-sandbox-junit-0.1.0-SNAPSHOT.jar");
+        Path jar = Path.of(
+                setup.getProperty("local.repo"),
+                "dev",
+                "microvmsandbox",
+                "microvm-sandbox-junit",
+                "0.1.0-SNAPSHOT",
+                "microvm-sandbox-junit-0.1.0-SNAPSHOT.jar");
         Properties forTests = new Properties();
         forTests.setProperty("secret.path", setup.getProperty("secret.path"));
         forTests.setProperty("listener.port", Files.readString(portFile).trim());
@@ -164,8 +168,11 @@ public class HostileSetup {
 
     static String memAvailableKb() {
         try {
-            return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemAvailable:"))
-                    .map(l -> l.replaceAll("\\D", "")).findFirst().orElse("-1");
+            return Files.readAllLines(Path.of("/proc/meminfo")).stream()
+                    .filter(l -> l.startsWith("MemAvailable:"))
+                    .map(l -> l.replaceAll("\\D", ""))
+                    .findFirst()
+                    .orElse("-1");
         } catch (IOException e) {
             return "-1";
         }

@@ -6,6 +6,7 @@ import java.lang.annotation.Inherited;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import org.apiguardian.api.API;
 
 /**
  * Runs the annotated test class inside a fresh microVM instead of the host JVM.
@@ -24,6 +25,7 @@ import java.lang.annotation.Target;
  * class OrderRepositoryTest { ... }
  * }</pre>
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 @Documented
 @Inherited
 @Retention(RetentionPolicy.RUNTIME)

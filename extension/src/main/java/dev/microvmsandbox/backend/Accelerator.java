@@ -1,6 +1,9 @@
 package dev.microvmsandbox.backend;
 
+import org.apiguardian.api.API;
+
 /** How the VM's CPU is provided. */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public enum Accelerator {
     /** KVM where the host has usable KVM, TCG emulation otherwise. */
     AUTO,

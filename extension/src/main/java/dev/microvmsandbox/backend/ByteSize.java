@@ -3,12 +3,14 @@ package dev.microvmsandbox.backend;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apiguardian.api.API;
 
 /**
  * An amount of memory or disk, written the way people write it: {@code 512m}, {@code 2g}, {@code 1536MiB}.
  *
  * @param bytes the amount in bytes, positive
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record ByteSize(long bytes) {
 
     private static final Pattern FORMAT = Pattern.compile("(\\d{1,12})\\s*([kmgt]?)(i?b)?", Pattern.CASE_INSENSITIVE);

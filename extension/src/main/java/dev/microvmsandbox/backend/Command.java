@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.apiguardian.api.API;
 
 /**
  * A command to run inside a sandbox:
@@ -17,6 +18,7 @@ import java.util.function.Consumer;
  *         .withStdoutListener(chunk -> System.out.print(chunk)));
  * }</pre>
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class Command {
 
     private final List<String> argv;
@@ -27,8 +29,14 @@ public final class Command {
     private final Consumer<String> stdoutListener;
     private final Consumer<String> stderrListener;
 
-    private Command(List<String> argv, Map<String, String> env, String cwd, Duration timeout, ByteSize outputLimit,
-                    Consumer<String> stdoutListener, Consumer<String> stderrListener) {
+    private Command(
+            List<String> argv,
+            Map<String, String> env,
+            String cwd,
+            Duration timeout,
+            ByteSize outputLimit,
+            Consumer<String> stdoutListener,
+            Consumer<String> stderrListener) {
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("a command needs at least a program name");
         }
@@ -66,7 +74,8 @@ public final class Command {
 
     /** Past this the command and its descendants are killed and the result says it timed out. */
     public Command withTimeout(Duration timeout) {
-        return new Command(argv, env, cwd, Objects.requireNonNull(timeout), outputLimit, stdoutListener, stderrListener);
+        return new Command(
+                argv, env, cwd, Objects.requireNonNull(timeout), outputLimit, stdoutListener, stderrListener);
     }
 
     /** Most bytes kept of stdout and of stderr each; defaults to the sandbox's output limit. */
@@ -83,13 +92,33 @@ public final class Command {
         return new Command(argv, env, cwd, timeout, outputLimit, stdoutListener, listener);
     }
 
-    public List<String> argv() { return argv; }
-    public Map<String, String> env() { return env; }
-    public Optional<String> workingDirectory() { return Optional.ofNullable(cwd); }
-    public Optional<Duration> timeout() { return Optional.ofNullable(timeout); }
-    public Optional<ByteSize> outputLimit() { return Optional.ofNullable(outputLimit); }
-    Optional<Consumer<String>> stdoutListener() { return Optional.ofNullable(stdoutListener); }
-    Optional<Consumer<String>> stderrListener() { return Optional.ofNullable(stderrListener); }
+    public List<String> argv() {
+        return argv;
+    }
+
+    public Map<String, String> env() {
+        return env;
+    }
+
+    public Optional<String> workingDirectory() {
+        return Optional.ofNullable(cwd);
+    }
+
+    public Optional<Duration> timeout() {
+        return Optional.ofNullable(timeout);
+    }
+
+    public Optional<ByteSize> outputLimit() {
+        return Optional.ofNullable(outputLimit);
+    }
+
+    Optional<Consumer<String>> stdoutListener() {
+        return Optional.ofNullable(stdoutListener);
+    }
+
+    Optional<Consumer<String>> stderrListener() {
+        return Optional.ofNullable(stderrListener);
+    }
 
     @Override
     public String toString() {

@@ -1,5 +1,7 @@
 package dev.microvmsandbox.backend;
 
+import org.apiguardian.api.API;
+
 /**
  * How a command in a sandbox ended.
  *
@@ -9,6 +11,7 @@ package dev.microvmsandbox.backend;
  * @param timedOut        whether the command was killed because its timeout passed
  * @param outputTruncated whether output beyond the limit was dropped
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record CommandResult(int exitCode, String stdout, String stderr, boolean timedOut, boolean outputTruncated) {
 
     public boolean succeeded() {

@@ -37,7 +37,8 @@ final class GuestRequests {
 
     CommandResult exec(Command command) {
         int id = channel.nextId();
-        long limit = command.outputLimit().orElse(sandbox.config().outputLimit()).bytes();
+        long limit =
+                command.outputLimit().orElse(sandbox.config().outputLimit()).bytes();
         BoundedBuffer out = new BoundedBuffer(limit, command.stdoutListener().orElse(null));
         BoundedBuffer err = new BoundedBuffer(limit, command.stderrListener().orElse(null));
         CompletableFuture<Message.Exited> exited = new CompletableFuture<>();
@@ -62,7 +63,8 @@ final class GuestRequests {
         try {
             Map<String, String> env = new LinkedHashMap<>(sandbox.config().env());
             env.putAll(command.env());
-            send(new Message.Exec(id, command.argv(), env, command.workingDirectory().orElse(null)));
+            send(new Message.Exec(
+                    id, command.argv(), env, command.workingDirectory().orElse(null)));
             boolean timedOut = false;
             Message.Exited result;
             Duration timeout = command.timeout().orElse(sandbox.config().timeout());
@@ -76,7 +78,8 @@ final class GuestRequests {
             if (result.error() != null) {
                 throw new SandboxException("'" + command + "' could not start in the guest: " + result.error());
             }
-            return new CommandResult(result.exitCode(), out.text(), err.text(), timedOut, out.truncated || err.truncated);
+            return new CommandResult(
+                    result.exitCode(), out.text(), err.text(), timedOut, out.truncated || err.truncated);
         } catch (ExecutionException e) {
             throw unwrap(e);
         } catch (TimeoutException e) {
@@ -103,7 +106,8 @@ final class GuestRequests {
             channel.sendEnd(id, Frame.Stream.FILE);
             Message.FileDone result = done.get(sandbox.config().timeout().toMillis(), TimeUnit.MILLISECONDS);
             if (result.error() != null) {
-                throw new SandboxException("copying " + hostFile + " to the guest's " + guestPath + " failed: " + result.error());
+                throw new SandboxException(
+                        "copying " + hostFile + " to the guest's " + guestPath + " failed: " + result.error());
             }
         } catch (IOException e) {
             throw sandbox.deathCause().isPresent() ? died(e.getMessage()) : new UncheckedIOException(e);
@@ -120,8 +124,34 @@ final class GuestRequests {
         int id = channel.nextId();
         CompletableFuture<Message.FileDone> done = new CompletableFuture<>();
         Path partial = hostFile.resolveSibling(hostFile.getFileName() + ".partial");
-        try (OutputStream out = Files.newOutputStream(partial)) {
-            long[] received = {0};
+        long[] received = {0};
+        try {
+            try (OutputStream out = Files.newOutputStream(partial)) {
+                receiveFile(id, guestPath, maxBytes, done, out, received);
+            }
+            Files.move(partial, hostFile, StandardCopyOption.REPLACE_EXISTING);
+            return received[0];
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            channel.unroute(id);
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // best effort: the partial file is in the caller's own folder
+            }
+        }
+    }
+
+    /** Writes what the guest sends of {@code guestPath} to {@code out}, counting it in {@code received[0]}. */
+    private void receiveFile(
+            int id,
+            String guestPath,
+            long maxBytes,
+            CompletableFuture<Message.FileDone> done,
+            OutputStream out,
+            long[] received) {
+        try {
             channel.route(id, fileReceiver(done, bytes -> {
                 received[0] += bytes.length;
                 if (received[0] > maxBytes) {
@@ -140,22 +170,10 @@ final class GuestRequests {
             if (result.error() != null) {
                 throw new SandboxException("copying the guest's " + guestPath + " failed: " + result.error());
             }
-            out.close();
-            Files.move(partial, hostFile, StandardCopyOption.REPLACE_EXISTING);
-            return received[0];
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         } catch (ExecutionException e) {
             throw unwrap(e);
         } catch (TimeoutException | InterruptedException e) {
             throw died("copying " + guestPath + " out of the guest did not finish");
-        } finally {
-            channel.unroute(id);
-            try {
-                Files.deleteIfExists(partial);
-            } catch (IOException ignored) {
-                // best effort: the partial file is in the caller's own folder
-            }
         }
     }
 
@@ -196,7 +214,9 @@ final class GuestRequests {
     }
 
     private static RuntimeException unwrap(ExecutionException e) {
-        return e.getCause() instanceof RuntimeException r ? r : new SandboxException(e.getCause().toString(), e.getCause());
+        return e.getCause() instanceof RuntimeException r
+                ? r
+                : new SandboxException(e.getCause().toString(), e.getCause());
     }
 
     /** Keeps at most {@code limit} bytes of a stream and says whether it dropped any. */

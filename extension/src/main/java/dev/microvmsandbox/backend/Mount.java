@@ -2,6 +2,7 @@ package dev.microvmsandbox.backend;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A host folder shown read-only inside the guest.
@@ -9,14 +10,17 @@ import java.util.Objects;
  * @param hostPath  an existing host directory
  * @param guestPath an absolute path in the guest, under which the folder appears
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public record Mount(Path hostPath, String guestPath) {
 
-    private static final java.util.regex.Pattern GUEST_PATH = java.util.regex.Pattern.compile("/[A-Za-z0-9._/-]{1,255}");
+    private static final java.util.regex.Pattern GUEST_PATH =
+            java.util.regex.Pattern.compile("/[A-Za-z0-9._/-]{1,255}");
 
     public Mount {
         Objects.requireNonNull(hostPath, "hostPath");
         if (guestPath == null || !GUEST_PATH.matcher(guestPath).matches() || guestPath.contains("..")) {
-            throw new IllegalArgumentException("guest path must be absolute, of letters, digits and ._-/ only, without '..': " + guestPath);
+            throw new IllegalArgumentException(
+                    "guest path must be absolute, of letters, digits and ._-/ only, without '..': " + guestPath);
         }
     }
 

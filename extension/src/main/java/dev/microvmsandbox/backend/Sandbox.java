@@ -3,6 +3,7 @@ package dev.microvmsandbox.backend;
 import dev.microvmsandbox.channel.Channel;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * A running, ready guest: booted, bootstrap done, podman answering, guest agent connected.
@@ -11,6 +12,7 @@ import java.util.Optional;
  * timeout passes or the guest crashes; {@link #deathCause()} then says why, and every pending
  * request fails with that cause.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public interface Sandbox extends AutoCloseable {
 
     /** A short name for logs, unique in this JVM. */

@@ -9,11 +9,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.apiguardian.api.API;
 
 /**
  * What a sandbox gets: its limits, what it may see of the host, and how it is accelerated.
  *
- * <p>Immutable; each {@code with...} method returns a changed copy:
+ * <p>Immutable; each {@code with...} method returns a changed copy. A method that names one value
+ * ({@code withMemory}, {@code withTimeout}, {@code withClasspath}, ...) replaces it; the two that
+ * take entries of a collection, {@link #withEnv(String, String)} (and its list form) and
+ * {@link #withMounts}, add to what is there:
  * <pre>{@code
  * SandboxConfig config = SandboxConfig.defaults()
  *         .withMemory("1g")
@@ -25,6 +29,7 @@ import java.util.regex.Pattern;
  * but the {@linkplain #withClasspath classpath} and {@linkplain #withMounts mounts} (both read-only),
  * and no network interface.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class SandboxConfig {
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
@@ -38,7 +43,6 @@ public final class SandboxConfig {
     private final ByteSize outputLimit;
     private final Map<String, String> env;
     private final List<Mount> mounts;
-    private final List<String> images;
     private final List<Path> classpath;
     private final Path hostJavaHome;
     private final Accelerator accelerator;
@@ -54,7 +58,6 @@ public final class SandboxConfig {
         this.outputLimit = b.outputLimit;
         this.env = Map.copyOf(b.env);
         this.mounts = List.copyOf(b.mounts);
-        this.images = List.copyOf(b.images);
         this.classpath = List.copyOf(b.classpath);
         this.hostJavaHome = b.hostJavaHome;
         this.accelerator = b.accelerator;
@@ -66,28 +69,57 @@ public final class SandboxConfig {
         return new Builder().build();
     }
 
-    public ByteSize memory() { return memory; }
-    public int cpus() { return cpus; }
+    public ByteSize memory() {
+        return memory;
+    }
+
+    public int cpus() {
+        return cpus;
+    }
     /** Wall-clock limit of the sandbox's whole life; past it the VM is destroyed. */
-    public Duration timeout() { return timeout; }
+    public Duration timeout() {
+        return timeout;
+    }
     /** How long booting to a ready guest agent may take. */
-    public Duration bootTimeout() { return bootTimeout; }
+    public Duration bootTimeout() {
+        return bootTimeout;
+    }
     /** Size of the writable scratch disk that holds everything the guest writes. */
-    public ByteSize disk() { return disk; }
+    public ByteSize disk() {
+        return disk;
+    }
     /** Most processes and threads the guest may run at once. */
-    public int pids() { return pids; }
+    public int pids() {
+        return pids;
+    }
     /** Most bytes kept of one command's or one test's output; the rest is dropped with a note. */
-    public ByteSize outputLimit() { return outputLimit; }
-    public Map<String, String> env() { return env; }
-    public List<Mount> mounts() { return mounts; }
-    public List<String> images() { return images; }
+    public ByteSize outputLimit() {
+        return outputLimit;
+    }
+
+    public Map<String, String> env() {
+        return env;
+    }
+
+    public List<Mount> mounts() {
+        return mounts;
+    }
     /** Jars and class folders the guest agent's JVM runs with, shown read-only. */
-    public List<Path> classpath() { return classpath; }
+    public List<Path> classpath() {
+        return classpath;
+    }
     /** A host Java home shown read-only to the guest and used for the agent instead of the image's Java 17. */
-    public Optional<Path> hostJavaHome() { return Optional.ofNullable(hostJavaHome); }
-    public Accelerator accelerator() { return accelerator; }
+    public Optional<Path> hostJavaHome() {
+        return Optional.ofNullable(hostJavaHome);
+    }
+
+    public Accelerator accelerator() {
+        return accelerator;
+    }
     /** When true, a sandbox that would run without hardware virtualisation is refused. */
-    public boolean requireHardwareIsolation() { return requireHardwareIsolation; }
+    public boolean requireHardwareIsolation() {
+        return requireHardwareIsolation;
+    }
 
     public SandboxConfig withMemory(ByteSize memory) {
         if (memory.mebibytes() < 256) {
@@ -137,7 +169,8 @@ public final class SandboxConfig {
 
     public SandboxConfig withEnv(String name, String value) {
         if (!ENV_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("'" + name + "' is not an environment variable name; write it like MY_VAR");
+            throw new IllegalArgumentException(
+                    "'" + name + "' is not an environment variable name; write it like MY_VAR");
         }
         if (value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("the value of " + name + " must be one line without NUL characters");
@@ -151,7 +184,8 @@ public final class SandboxConfig {
         for (String entry : entries) {
             int eq = entry.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("'" + entry + "' is not an environment entry; write it like NAME=value");
+                throw new IllegalArgumentException(
+                        "'" + entry + "' is not an environment entry; write it like NAME=value");
             }
             result = result.withEnv(entry.substring(0, eq), entry.substring(eq + 1));
         }
@@ -160,14 +194,6 @@ public final class SandboxConfig {
 
     public SandboxConfig withMounts(List<Mount> mounts) {
         return change(b -> b.mounts.addAll(mounts));
-    }
-
-    /** The container images to have in the guest (replaces any named before). */
-    public SandboxConfig withImages(List<String> images) {
-        return change(b -> {
-            b.images.clear();
-            b.images.addAll(images);
-        });
     }
 
     public SandboxConfig withClasspath(List<Path> classpath) {
@@ -203,23 +229,31 @@ public final class SandboxConfig {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SandboxConfig c && memory.equals(c.memory) && cpus == c.cpus && timeout.equals(c.timeout)
-                && bootTimeout.equals(c.bootTimeout) && disk.equals(c.disk) && pids == c.pids
-                && outputLimit.equals(c.outputLimit) && env.equals(c.env) && mounts.equals(c.mounts)
-                && images.equals(c.images) && classpath.equals(c.classpath)
-                && Objects.equals(hostJavaHome, c.hostJavaHome) && accelerator == c.accelerator
+        return o instanceof SandboxConfig c
+                && memory.equals(c.memory)
+                && cpus == c.cpus
+                && timeout.equals(c.timeout)
+                && bootTimeout.equals(c.bootTimeout)
+                && disk.equals(c.disk)
+                && pids == c.pids
+                && outputLimit.equals(c.outputLimit)
+                && env.equals(c.env)
+                && mounts.equals(c.mounts)
+                && classpath.equals(c.classpath)
+                && Objects.equals(hostJavaHome, c.hostJavaHome)
+                && accelerator == c.accelerator
                 && requireHardwareIsolation == c.requireHardwareIsolation;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(memory, cpus, timeout, disk, pids, env, mounts, images, classpath, accelerator);
+        return Objects.hash(memory, cpus, timeout, disk, pids, env, mounts, classpath, accelerator);
     }
 
     @Override
     public String toString() {
         return "SandboxConfig[memory=" + memory + ", cpus=" + cpus + ", timeout=" + timeout + ", disk=" + disk
-                + ", pids=" + pids + ", env=" + env.keySet() + ", mounts=" + mounts + ", images=" + images
+                + ", pids=" + pids + ", env=" + env.keySet() + ", mounts=" + mounts
                 + ", accelerator=" + accelerator + ", requireHardwareIsolation=" + requireHardwareIsolation + "]";
     }
 
@@ -233,14 +267,12 @@ public final class SandboxConfig {
         ByteSize outputLimit = ByteSize.ofMebibytes(16);
         Map<String, String> env = new LinkedHashMap<>();
         List<Mount> mounts = new ArrayList<>();
-        List<String> images = new ArrayList<>();
         List<Path> classpath = new ArrayList<>();
         Path hostJavaHome;
         Accelerator accelerator = Accelerator.AUTO;
         boolean requireHardwareIsolation;
 
-        Builder() {
-        }
+        Builder() {}
 
         Builder(SandboxConfig c) {
             memory = c.memory;
@@ -252,7 +284,6 @@ public final class SandboxConfig {
             outputLimit = c.outputLimit;
             env.putAll(c.env);
             mounts.addAll(c.mounts);
-            images.addAll(c.images);
             classpath.addAll(c.classpath);
             hostJavaHome = c.hostJavaHome;
             accelerator = c.accelerator;

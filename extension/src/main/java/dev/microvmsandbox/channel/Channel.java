@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
  * reason; every receiver then learns it through {@link Receiver#closed}. Receivers run on the
  * reader thread and must not block.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class Channel implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
@@ -32,15 +34,12 @@ public final class Channel implements AutoCloseable {
     public interface Receiver {
         void message(Message message);
 
-        default void data(int stream, byte[] bytes) {
-        }
+        default void data(int stream, byte[] bytes) {}
 
-        default void end(int stream) {
-        }
+        default void end(int stream) {}
 
         /** The channel closed; {@code reason} says why. No more calls follow. */
-        default void closed(String reason) {
-        }
+        default void closed(String reason) {}
     }
 
     private final String name;
@@ -65,7 +64,8 @@ public final class Channel implements AutoCloseable {
         this.out = new BufferedOutputStream(out, CHUNK);
         this.maxInboundPayload = Math.min(maxInboundPayload, Frame.MAX_PAYLOAD);
         this.resource = resource;
-        this.fallback = message -> LOG.debug("{}: unrouted {}", name, message.getClass().getSimpleName());
+        this.fallback =
+                message -> LOG.debug("{}: unrouted {}", name, message.getClass().getSimpleName());
     }
 
     /** Starts the reader thread; {@code fallback} gets every frame whose id has no route. */

@@ -3,9 +3,9 @@ package dev.microvmsandbox.channel;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
+import org.apiguardian.api.API;
 
 /**
  * One unit on the channel's single byte stream: a 10-byte header then the payload.
@@ -23,6 +23,7 @@ import java.util.Arrays;
  * @param id      the request the frame belongs to, 0 for none
  * @param payload the bytes
  */
+@API(status = API.Status.INTERNAL)
 public record Frame(Kind kind, int stream, int id, byte[] payload) {
 
     public static final int HEADER_BYTES = 10;
@@ -31,7 +32,9 @@ public record Frame(Kind kind, int stream, int id, byte[] payload) {
 
     /** What a frame carries. */
     public enum Kind {
-        MESSAGE(1), DATA(2), END(3);
+        MESSAGE(1),
+        DATA(2),
+        END(3);
 
         final int code;
 
@@ -57,8 +60,7 @@ public record Frame(Kind kind, int stream, int id, byte[] payload) {
         public static final int STDERR = 2;
         public static final int FILE = 3;
 
-        private Stream() {
-        }
+        private Stream() {}
     }
 
     public static Frame data(int id, int stream, byte[] bytes, int offset, int length) {
@@ -94,7 +96,8 @@ public record Frame(Kind kind, int stream, int id, byte[] payload) {
         int id = in.readInt();
         int length = in.readInt();
         if (length < 0 || length > maxPayload) {
-            throw new ProtocolException("frame of " + Integer.toUnsignedString(length) + " bytes exceeds the limit of " + maxPayload);
+            throw new ProtocolException(
+                    "frame of " + Integer.toUnsignedString(length) + " bytes exceeds the limit of " + maxPayload);
         }
         if (stream > Stream.FILE) {
             throw new ProtocolException("unknown stream " + stream);

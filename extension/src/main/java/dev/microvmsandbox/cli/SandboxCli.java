@@ -10,13 +10,16 @@ import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.SandboxException;
 import dev.microvmsandbox.backend.TimeLimit;
-import dev.microvmsandbox.image.GuestImage;
+import dev.microvmsandbox.backend.qemu.QemuBackend;
+import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import org.apiguardian.api.API;
 
 /**
  * Diagnostics for users: {@code doctor} checks the host (the guest image's sha256 included) and
@@ -31,7 +34,10 @@ import java.util.Locale;
  *       [--host-java JAVA_HOME] -- COMMAND [ARG]...
  * </pre>
  */
+@API(status = API.Status.INTERNAL)
 public final class SandboxCli {
+
+    static final String RUN_EXAMPLE = "mvn -q -pl extension exec:java -Dexec.args=\"run -- uname -r\"";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -71,12 +77,30 @@ public final class SandboxCli {
     }
 
     private int doctor() {
-        Backend.Availability availability = Backend.qemu().availability();
+        Backend.Availability availability = QemuBackend.create().availability();
         availability.report().forEach(out::println);
-        out.println(availability.usable()
-                ? "The host can run sandboxes. Next: sandbox run -- uname -r"
-                : "The host cannot run sandboxes yet: fix the FAIL lines above, then run doctor again.");
-        return availability.usable() ? 0 : 1;
+        boolean usable = availability.usable() && imageMatchesManifest();
+        out.println(
+                usable
+                        ? "The host can run sandboxes. Next: " + RUN_EXAMPLE
+                        : "The host cannot run sandboxes yet: fix the FAIL lines above, then run doctor again.");
+        return usable ? 0 : 1;
+    }
+
+    /** The backend's own check compares sizes only; the doctor reads every file once. */
+    private boolean imageMatchesManifest() {
+        Optional<GuestImage> image = GuestImage.findBuilt();
+        if (image.isEmpty()) {
+            return true;
+        }
+        try {
+            image.get().verify(GuestImage.Verification.FULL);
+            out.println("ok    guest image: every file matches its manifest's sha256");
+            return true;
+        } catch (SandboxException e) {
+            out.println(Backend.Availability.FAIL + "  " + e.getMessage());
+            return false;
+        }
     }
 
     /**
@@ -87,14 +111,16 @@ public final class SandboxCli {
     private int image(List<String> args) {
         String mode = args.isEmpty() ? "" : args.get(0);
         if (args.size() > 1 || !List.of("", "--verify", "--rebuild").contains(mode)) {
-            throw new IllegalArgumentException("image takes nothing, --verify or --rebuild; got " + String.join(" ", args));
+            throw new IllegalArgumentException(
+                    "image takes nothing, --verify or --rebuild; got " + String.join(" ", args));
         }
         long t0 = System.nanoTime();
         GuestImage image = mode.equals("--rebuild") ? GuestImage.rebuild() : GuestImage.resolve();
         GuestImage.Verification level = mode.isEmpty() ? GuestImage.Verification.SIZES : GuestImage.Verification.FULL;
         image.verify(level);
-        err.println((level == GuestImage.Verification.FULL ? "every file matches its manifest's sha256"
-                : "every file is there with its manifest's size (image --verify compares sha256)")
+        err.println((level == GuestImage.Verification.FULL
+                        ? "every file matches its manifest's sha256"
+                        : "every file is there with its manifest's size (image --verify compares sha256)")
                 + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
         out.println(image.directory());
         return 0;
@@ -138,7 +164,7 @@ public final class SandboxCli {
         }
         long t0 = System.nanoTime();
         err.println("booting sandbox (" + config.memory() + ", " + config.cpus() + " vCPUs)...");
-        try (Sandbox sandbox = Backend.qemu().start(config)) {
+        try (Sandbox sandbox = QemuBackend.create().start(config)) {
             err.println("ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms: " + sandbox.acceleration());
             CommandResult r = sandbox.exec(Command.of(command)
                     .withTimeout(config.timeout())

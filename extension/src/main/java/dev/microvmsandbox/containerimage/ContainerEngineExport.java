@@ -1,4 +1,4 @@
-package dev.microvmsandbox.image;
+package dev.microvmsandbox.containerimage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>Every answer is read with a bound: API answers and error bodies up to
  * {@link #MAX_ANSWER_BYTES}, an export up to what the caller allows (the image's size plus slack).
  */
-final class HostEngine implements AutoCloseable {
+final class ContainerEngineExport implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HostEngine.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ContainerEngineExport.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static final long MAX_ANSWER_BYTES = 4L << 20;
@@ -44,14 +44,13 @@ final class HostEngine implements AutoCloseable {
     private static final Duration RESPONSE_TIMEOUT = Duration.ofMinutes(10);
 
     /** What {@link #inspect} learns: the content id (the cache key) and the uncompressed size. */
-    record Image(String id, long size) {
-    }
+    record Image(String id, long size) {}
 
     private final String endpoint;
     private final Path socketFile;
     private final DockerClient client;
 
-    private HostEngine(String endpoint, Path socketFile) {
+    private ContainerEngineExport(String endpoint, Path socketFile) {
         this.endpoint = endpoint;
         this.socketFile = socketFile;
         // built from the endpoint alone: the user's ~/.docker-java.properties, DOCKER_* variables
@@ -76,13 +75,13 @@ final class HostEngine implements AutoCloseable {
      * @throws IllegalArgumentException for any other endpoint, or a TLS one (which would need
      *                                  client certificates this library does not read)
      */
-    static HostEngine of(String endpoint, Map<String, String> env) {
+    static ContainerEngineExport of(String endpoint, Map<String, String> env) {
         if (endpoint.startsWith("unix://")) {
             String path = endpoint.substring("unix://".length());
             if (path.isEmpty()) {
                 throw new IllegalArgumentException("no socket path");
             }
-            return new HostEngine(endpoint, Path.of(path));
+            return new ContainerEngineExport(endpoint, Path.of(path));
         }
         if (endpoint.startsWith("tcp://")) {
             URI u;
@@ -98,7 +97,8 @@ final class HostEngine implements AutoCloseable {
                 throw new IllegalArgumentException("TLS endpoints are not supported; export the image with "
                         + "`docker save` and use docker-archive:PATH");
             }
-            return new HostEngine(u.getPort() < 0 ? endpoint.replaceFirst("/*$", "") + ":2375" : endpoint, null);
+            return new ContainerEngineExport(
+                    u.getPort() < 0 ? endpoint.replaceFirst("/*$", "") + ":2375" : endpoint, null);
         }
         throw new IllegalArgumentException("unsupported endpoint (want unix:// or tcp://)");
     }
@@ -157,7 +157,8 @@ final class HostEngine implements AutoCloseable {
     /** One line for the what-was-tried list: the engine's own message or the transport's cause. */
     private static IOException failure(String what, RuntimeException e) {
         if (e instanceof DockerException d) {
-            return new IOException(what + " answered HTTP " + d.getHttpStatus() + ": " + engineMessage(d.getMessage()), e);
+            return new IOException(
+                    what + " answered HTTP " + d.getHttpStatus() + ": " + engineMessage(d.getMessage()), e);
         }
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {

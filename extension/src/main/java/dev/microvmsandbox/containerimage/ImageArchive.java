@@ -1,4 +1,4 @@
-package dev.microvmsandbox.image;
+package dev.microvmsandbox.containerimage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,12 +6,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A container image archive on the host, ready to be copied into a guest and {@code podman load}ed.
@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param bytes       the archive's size
  * @param origin      how it was found, for logs ("archive file", "exported from unix:///...")
  */
+@API(status = API.Status.INTERNAL)
 public record ImageArchive(String source, Path file, Format format, List<String> names, long bytes, String origin) {
 
     public ImageArchive {
@@ -81,9 +82,10 @@ public record ImageArchive(String source, Path file, Format format, List<String>
                     break;
                 }
                 if (!validChecksum(h)) {
-                    throw new IOException(entries == 0
-                            ? "not a tar archive (no valid tar header at the start)"
-                            : "corrupt tar header at byte " + pos);
+                    throw new IOException(
+                            entries == 0
+                                    ? "not a tar archive (no valid tar header at the start)"
+                                    : "corrupt tar header at byte " + pos);
                 }
                 entries++;
                 String name = entryName(h);
@@ -270,7 +272,7 @@ public record ImageArchive(String source, Path file, Format format, List<String>
 
     @Override
     public String toString() {
-        return source + " -> " + file + " (" + format.prefix() + ", " + (bytes >> 20) + " MiB, names " + names
-                + ", " + origin + ")";
+        return source + " -> " + file + " (" + format.prefix() + ", " + (bytes >> 20) + " MiB, names " + names + ", "
+                + origin + ")";
     }
 }

@@ -1,4 +1,4 @@
-package dev.microvmsandbox.image;
+package dev.microvmsandbox.containerimage;
 
 /**
  * How podman names an image it loads. A short name is qualified differently per archive format:
@@ -7,8 +7,7 @@ package dev.microvmsandbox.image;
  */
 final class ImageNames {
 
-    private ImageNames() {
-    }
+    private ImageNames() {}
 
     /** {@code redis} is {@code redis:latest}; a name with a tag or digest stays. */
     static String normalizeTag(String name) {

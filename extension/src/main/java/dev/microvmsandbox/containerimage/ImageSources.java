@@ -1,9 +1,10 @@
-package dev.microvmsandbox.image;
+package dev.microvmsandbox.containerimage;
 
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxException;
+import dev.microvmsandbox.hostfs.CacheDirectory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +43,7 @@ import org.slf4j.LoggerFactory;
  * <p>Typical use by the engine: {@link #resolve(List)} before the VM boots (fail fast, no VM
  * wasted on a typo), then {@link #preload(Sandbox, List)} once it is ready.
  */
+@API(status = API.Status.INTERNAL)
 public final class ImageSources {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageSources.class);
@@ -75,9 +78,7 @@ public final class ImageSources {
 
     /** {@code $MICROVM_SANDBOX_CACHE}, else {@code ~/.cache/microvm-sandbox}. */
     static Path defaultCacheDir(Function<String, String> env) {
-        String c = env.apply("MICROVM_SANDBOX_CACHE");
-        return c != null && !c.isBlank() ? Path.of(c)
-                : Path.of(System.getProperty("user.home"), ".cache", "microvm-sandbox");
+        return CacheDirectory.root(env);
     }
 
     /**
@@ -134,8 +135,12 @@ public final class ImageSources {
                 return resolveArchive(entry, entry.substring(f.prefix().length() + 1));
             }
         }
-        if (entry.endsWith(".tar") || entry.endsWith(".tar.gz") || entry.startsWith("/") || entry.startsWith("./")
-                || entry.startsWith("../") || entry.startsWith("~")) {
+        if (entry.endsWith(".tar")
+                || entry.endsWith(".tar.gz")
+                || entry.startsWith("/")
+                || entry.startsWith("./")
+                || entry.startsWith("../")
+                || entry.startsWith("~")) {
             throw new SandboxException("@MicroVmSandbox(images) entry '" + entry + "' looks like a file: write it as "
                     + "docker-archive:" + entry + " (or oci-archive:" + entry + "), relative to " + projectDir);
         }
@@ -169,16 +174,17 @@ public final class ImageSources {
             }
             return a;
         } catch (IOException e) {
-            throw new SandboxException("Image '" + entry + "': " + path + " is not an image archive: " + e.getMessage());
+            throw new SandboxException(
+                    "Image '" + entry + "': " + path + " is not an image archive: " + e.getMessage());
         }
     }
 
     private ImageArchive resolveName(String name) {
         List<String> tried = new ArrayList<>();
         for (String endpoint : engineEndpoints) {
-            HostEngine engine;
+            ContainerEngineExport engine;
             try {
-                engine = HostEngine.of(endpoint, System.getenv());
+                engine = ContainerEngineExport.of(endpoint, System.getenv());
             } catch (IllegalArgumentException e) {
                 tried.add("Docker API at " + endpoint + ": " + e.getMessage());
                 continue;
@@ -215,8 +221,8 @@ public final class ImageSources {
     }
 
     /** Inspects the image (for its id), then exports it unless an export of that id is cached. */
-    private ImageArchive export(HostEngine engine, String name) throws IOException {
-        HostEngine.Image image = engine.inspect(name).orElse(null);
+    private ImageArchive export(ContainerEngineExport engine, String name) throws IOException {
+        ContainerEngineExport.Image image = engine.inspect(name).orElse(null);
         if (image == null) {
             return null;
         }
@@ -257,10 +263,17 @@ public final class ImageSources {
         }
         ImageArchive a = ImageArchive.inspect(name, file, origin);
         if (!carries(a, name)) {
-            LOG.warn("image {}: the export from {} is named {}; podman will load it under those names", name,
-                    engine.endpoint(), a.names());
+            LOG.warn(
+                    "image {}: the export from {} is named {}; podman will load it under those names",
+                    name,
+                    engine.endpoint(),
+                    a.names());
         }
-        LOG.info("image {}: exported {} MiB from {} in {} ms", name, a.bytes() >> 20, engine.endpoint(),
+        LOG.info(
+                "image {}: exported {} MiB from {} in {} ms",
+                name,
+                a.bytes() >> 20,
+                engine.endpoint(),
                 (System.nanoTime() - start) / 1_000_000);
         return a;
     }
@@ -314,24 +327,33 @@ public final class ImageSources {
         List<Preloaded> done = new ArrayList<>();
         int i = 0;
         for (ImageArchive a : archives) {
-            String guestFile = GUEST_DIR + "/" + (i++) + "-" + safeFileName(a.file().getFileName().toString());
+            String guestFile = GUEST_DIR + "/" + (i++) + "-"
+                    + safeFileName(a.file().getFileName().toString());
             long t0 = System.nanoTime();
             sandbox.copyIn(a.file(), guestFile, 0644);
             long t1 = System.nanoTime();
             // generous: vfs storage copies every layer under emulation
             long minutes = 5 + (a.bytes() >> 27);
-            CommandResult r = sandbox.exec(Command.of("podman", "load", "-i", guestFile)
-                    .withTimeout(Duration.ofMinutes(minutes)));
+            CommandResult r = sandbox.exec(
+                    Command.of("podman", "load", "-i", guestFile).withTimeout(Duration.ofMinutes(minutes)));
             long t2 = System.nanoTime();
             sandbox.exec(Command.of("rm", "-f", guestFile).withTimeout(Duration.ofSeconds(30)));
             if (!r.succeeded()) {
                 throw new SandboxException("Image '" + a.source() + "' (" + a.file() + "): podman load in the sandbox "
-                        + (r.timedOut() ? "timed out after " + minutes + " min" : "failed with exit code " + r.exitCode())
+                        + (r.timedOut()
+                                ? "timed out after " + minutes + " min"
+                                : "failed with exit code " + r.exitCode())
                         + ":\n" + tail(r.stderr() + r.stdout(), 2000));
             }
             Preloaded p = new Preloaded(a, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
-            LOG.info("image {}: {} MiB loaded as {} (copy {} ms, podman load {} ms, {} ms/MiB)", a.source(),
-                    a.bytes() >> 20, a.guestNames(), p.copyMillis(), p.loadMillis(), String.format(Locale.ROOT, "%.1f", p.millisPerMiB()));
+            LOG.info(
+                    "image {}: {} MiB loaded as {} (copy {} ms, podman load {} ms, {} ms/MiB)",
+                    a.source(),
+                    a.bytes() >> 20,
+                    a.guestNames(),
+                    p.copyMillis(),
+                    p.loadMillis(),
+                    String.format(Locale.ROOT, "%.1f", p.millisPerMiB()));
             done.add(p);
         }
         checkNames(sandbox, archives);
@@ -348,8 +370,11 @@ public final class ImageSources {
         if (expected.isEmpty()) {
             return;
         }
-        CommandResult r = run(sandbox, Command.of("podman", "images", "--format", "{{.Repository}}:{{.Tag}}"),
-                Duration.ofMinutes(2), "podman images");
+        CommandResult r = run(
+                sandbox,
+                Command.of("podman", "images", "--format", "{{.Repository}}:{{.Tag}}"),
+                Duration.ofMinutes(2),
+                "podman images");
         Set<String> present = new LinkedHashSet<>();
         for (String line : r.stdout().split("\n")) {
             String l = line.trim();
@@ -380,5 +405,4 @@ public final class ImageSources {
     private static String tail(String s, int max) {
         return s.length() <= max ? s : "..." + s.substring(s.length() - max);
     }
-
 }

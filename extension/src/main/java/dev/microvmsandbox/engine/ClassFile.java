@@ -13,17 +13,32 @@ import org.objectweb.asm.Opcodes;
  * What discovery needs to know about one class, read from its class file bytes. Reading bytes
  * runs none of the class's code, which is the point: the class may be hostile.
  */
-record ClassFile(String name, String superName, List<String> interfaces, String outerName, boolean isStaticMember,
-                 boolean isLocalOrAnonymous, boolean isAbstract, boolean isPrivate, boolean hasTestMethods,
-                 boolean isNestedAnnotated, boolean isClassTemplate, List<String> memberClasses,
-                 SandboxAnnotation sandboxAnnotation, String displayName, List<String> tags) {
+record ClassFile(
+        String name,
+        String superName,
+        List<String> interfaces,
+        String outerName,
+        boolean isStaticMember,
+        boolean isLocalOrAnonymous,
+        boolean isAbstract,
+        boolean isPrivate,
+        boolean hasTestMethods,
+        boolean isNestedAnnotated,
+        boolean isClassTemplate,
+        List<String> memberClasses,
+        SandboxAnnotation sandboxAnnotation,
+        String displayName,
+        List<String> tags) {
 
     static final String SANDBOX_DESC = "Ldev/microvmsandbox/MicroVmSandbox;";
     private static final Set<String> TEST_METHOD_ANNOTATIONS = Set.of(
-            "Lorg/junit/jupiter/api/Test;", "Lorg/junit/jupiter/api/RepeatedTest;", "Lorg/junit/jupiter/api/TestFactory;",
-            "Lorg/junit/jupiter/api/TestTemplate;", "Lorg/junit/jupiter/params/ParameterizedTest;");
-    private static final Set<String> CLASS_TEMPLATE_ANNOTATIONS = Set.of(
-            "Lorg/junit/jupiter/api/ClassTemplate;", "Lorg/junit/jupiter/params/ParameterizedClass;");
+            "Lorg/junit/jupiter/api/Test;",
+            "Lorg/junit/jupiter/api/RepeatedTest;",
+            "Lorg/junit/jupiter/api/TestFactory;",
+            "Lorg/junit/jupiter/api/TestTemplate;",
+            "Lorg/junit/jupiter/params/ParameterizedTest;");
+    private static final Set<String> CLASS_TEMPLATE_ANNOTATIONS =
+            Set.of("Lorg/junit/jupiter/api/ClassTemplate;", "Lorg/junit/jupiter/params/ParameterizedClass;");
     private static final String NESTED_DESC = "Lorg/junit/jupiter/api/Nested;";
     private static final String DISPLAY_NAME_DESC = "Lorg/junit/jupiter/api/DisplayName;";
     private static final String TAG_DESC = "Lorg/junit/jupiter/api/Tag;";
@@ -45,7 +60,8 @@ record ClassFile(String name, String superName, List<String> interfaces, String 
     static ClassFile parse(byte[] bytes) {
         Collector collector = new Collector();
         try {
-            new ClassReader(bytes).accept(collector, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+            new ClassReader(bytes)
+                    .accept(collector, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("unreadable class file: " + e, e);
         }
@@ -78,7 +94,8 @@ record ClassFile(String name, String superName, List<String> interfaces, String 
         }
 
         @Override
-        public void visit(int version, int access, String name, String signature, String superName, String[] interfaces) {
+        public void visit(
+                int version, int access, String name, String signature, String superName, String[] interfaces) {
             this.name = name;
             this.superName = superName;
             if (interfaces != null) {
@@ -161,7 +178,8 @@ record ClassFile(String name, String superName, List<String> interfaces, String 
         }
 
         @Override
-        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+        public MethodVisitor visitMethod(
+                int access, String name, String descriptor, String signature, String[] exceptions) {
             return new MethodVisitor(api) {
                 @Override
                 public AnnotationVisitor visitAnnotation(String annotation, boolean visible) {
@@ -177,9 +195,22 @@ record ClassFile(String name, String superName, List<String> interfaces, String 
             if (name == null) {
                 throw new IllegalArgumentException("class file without a name");
             }
-            return new ClassFile(dotted(name), dotted(superName), List.copyOf(interfaces), dotted(outerName), staticMember,
-                    localOrAnonymous, isAbstract, isPrivate, hasTestMethods, nested, classTemplate,
-                    List.copyOf(memberClasses), sandbox == null ? null : sandbox.build(), displayName, List.copyOf(tags));
+            return new ClassFile(
+                    dotted(name),
+                    dotted(superName),
+                    List.copyOf(interfaces),
+                    dotted(outerName),
+                    staticMember,
+                    localOrAnonymous,
+                    isAbstract,
+                    isPrivate,
+                    hasTestMethods,
+                    nested,
+                    classTemplate,
+                    List.copyOf(memberClasses),
+                    sandbox == null ? null : sandbox.build(),
+                    displayName,
+                    List.copyOf(tags));
         }
     }
 }

@@ -50,12 +50,18 @@ final class ClassScheduler {
     }
 
     static ClassScheduler from(ConfigurationParameters parameters) {
-        String enabledText = parameters.get(ENABLED).or(() -> parameters.get(JUPITER_ENABLED)).orElse("false").trim();
+        String enabledText = parameters
+                .get(ENABLED)
+                .or(() -> parameters.get(JUPITER_ENABLED))
+                .orElse("false")
+                .trim();
         if (!enabledText.equalsIgnoreCase("true") && !enabledText.equalsIgnoreCase("false")) {
-            return invalid(ENABLED + "=" + enabledText + " is wrong (not true or false); write it like " + ENABLED + "=true");
+            return invalid(
+                    ENABLED + "=" + enabledText + " is wrong (not true or false); write it like " + ENABLED + "=true");
         }
         int max = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-        Optional<String> maxText = parameters.get(MAX_SANDBOXES).map(String::trim).filter(s -> !s.isEmpty());
+        Optional<String> maxText =
+                parameters.get(MAX_SANDBOXES).map(String::trim).filter(s -> !s.isEmpty());
         if (maxText.isPresent()) {
             try {
                 max = Integer.parseInt(maxText.get());
@@ -67,8 +73,10 @@ final class ClassScheduler {
                         + "write it like " + MAX_SANDBOXES + "=2");
             }
         }
-        return new ClassScheduler(Boolean.parseBoolean(enabledText.toLowerCase(Locale.ROOT)) ? max : 1,
-                ClassScheduler::memAvailable, null);
+        return new ClassScheduler(
+                Boolean.parseBoolean(enabledText.toLowerCase(Locale.ROOT)) ? max : 1,
+                ClassScheduler::memAvailable,
+                null);
     }
 
     private static ClassScheduler invalid(String error) {
@@ -96,7 +104,9 @@ final class ClassScheduler {
         }
         long available = availableMemory.getAsLong();
         long budget = available < 0 ? Long.MAX_VALUE : Math.max(0, available - HOST_RESERVE);
-        LOG.info("running up to {} sandboxed classes at once{}", maxParallel,
+        LOG.info(
+                "running up to {} sandboxed classes at once{}",
+                maxParallel,
                 budget == Long.MAX_VALUE ? "" : " within " + (budget >> 20) + " MiB of VM memory");
         AtomicInteger threads = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(maxParallel, r -> {

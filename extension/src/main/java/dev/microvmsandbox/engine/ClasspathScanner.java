@@ -21,8 +21,7 @@ final class ClasspathScanner {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClasspathScanner.class);
 
-    private ClasspathScanner() {
-    }
+    private ClasspathScanner() {}
 
     /** The classes of a package and its subpackages, wherever the loader finds them. */
     static List<String> inPackage(ClassLoader loader, String packageName) {
@@ -77,7 +76,9 @@ final class ClasspathScanner {
         }
         try (Stream<Path> files = Files.walk(start)) {
             return files.filter(Files::isRegularFile)
-                    .map(f -> root.relativize(f).toString().replace(f.getFileSystem().getSeparator(), "/"))
+                    .map(f -> root.relativize(f)
+                            .toString()
+                            .replace(f.getFileSystem().getSeparator(), "/"))
                     .map(ClasspathScanner::className)
                     .filter(n -> n != null)
                     .toList();
@@ -101,10 +102,14 @@ final class ClasspathScanner {
     }
 
     private static String className(String relativePath) {
-        if (!relativePath.endsWith(".class") || relativePath.endsWith("module-info.class")
-                || relativePath.endsWith("package-info.class") || relativePath.startsWith("META-INF/")) {
+        if (!relativePath.endsWith(".class")
+                || relativePath.endsWith("module-info.class")
+                || relativePath.endsWith("package-info.class")
+                || relativePath.startsWith("META-INF/")) {
             return null;
         }
-        return relativePath.substring(0, relativePath.length() - ".class".length()).replace('/', '.');
+        return relativePath
+                .substring(0, relativePath.length() - ".class".length())
+                .replace('/', '.');
     }
 }

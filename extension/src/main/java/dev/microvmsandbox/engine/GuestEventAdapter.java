@@ -100,9 +100,10 @@ final class GuestEventAdapter {
         Throwable failure = run.failure().orElse(null);
         SandboxedClassDescriptor cls = run.classDescriptor();
         for (TestDescriptor open : run.openDescendants(cls)) {
-            Throwable cause = failure != null ? failure
+            Throwable cause = failure != null
+                    ? failure
                     : new SandboxException("the guest said its run was done but never finished " + open.getDisplayName()
-                    + brokenProtocol());
+                            + brokenProtocol());
             end(open, TestExecutionResult.failed(cause));
         }
         TestExecutionResult result = run.guestClassResult()
@@ -114,8 +115,10 @@ final class GuestEventAdapter {
     }
 
     private String brokenProtocol() {
-        return run.violationCount() == 0 ? ""
-                : "; the guest broke the protocol " + run.violationCount() + " time(s), first: " + run.violations().get(0);
+        return run.violationCount() == 0
+                ? ""
+                : "; the guest broke the protocol " + run.violationCount() + " time(s), first: "
+                        + run.violations().get(0);
     }
 
     private void registered(UniqueId id, Message.TestNode node) throws ProtocolViolation {
@@ -126,7 +129,8 @@ final class GuestEventAdapter {
             throw new ProtocolViolation("a second registration of " + id);
         }
         if (!id.hasPrefix(run.classDescriptor().getUniqueId())) {
-            throw new ProtocolViolation(id + ", which is not part of " + run.classDescriptor().className());
+            throw new ProtocolViolation(
+                    id + ", which is not part of " + run.classDescriptor().className());
         }
         if (node.parentId() == null) {
             throw new ProtocolViolation(id + " without a parent");
@@ -144,11 +148,13 @@ final class GuestEventAdapter {
             throw new ProtocolViolation(id + " of an unknown type");
         }
         String displayName = node.displayName() == null || node.displayName().isBlank()
-                ? id.getLastSegment().getValue() : ThrowableRebuilder.cap(node.displayName(), MAX_DISPLAY_NAME);
+                ? id.getLastSegment().getValue()
+                : ThrowableRebuilder.cap(node.displayName(), MAX_DISPLAY_NAME);
         String legacyName = node.legacyName() == null || node.legacyName().isBlank()
-                ? displayName : ThrowableRebuilder.cap(node.legacyName(), MAX_DISPLAY_NAME);
-        GuestTestDescriptor d = new GuestTestDescriptor(id, displayName, legacyName,
-                TestDescriptor.Type.valueOf(node.type()), source(node), tags(node));
+                ? displayName
+                : ThrowableRebuilder.cap(node.legacyName(), MAX_DISPLAY_NAME);
+        GuestTestDescriptor d = new GuestTestDescriptor(
+                id, displayName, legacyName, TestDescriptor.Type.valueOf(node.type()), source(node), tags(node));
         parent.addChild(d);
         run.registered(d);
         listener.dynamicTestRegistered(d);
@@ -208,8 +214,10 @@ final class GuestEventAdapter {
             throw new ProtocolViolation("the end of " + id + ", which was not running");
         }
         for (TestDescriptor child : run.openDescendants(d)) {
-            end(child, TestExecutionResult.failed(new SandboxException(
-                    "the guest finished " + d.getDisplayName() + " before this")));
+            end(
+                    child,
+                    TestExecutionResult.failed(
+                            new SandboxException("the guest finished " + d.getDisplayName() + " before this")));
         }
         end(d, result);
     }
@@ -231,7 +239,10 @@ final class GuestEventAdapter {
         }
         Map<String, String> valid = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : entries.entrySet()) {
-            if (e.getKey() == null || e.getKey().isBlank() || e.getKey().length() > MAX_ENTRY_KEY || e.getValue() == null) {
+            if (e.getKey() == null
+                    || e.getKey().isBlank()
+                    || e.getKey().length() > MAX_ENTRY_KEY
+                    || e.getValue() == null) {
                 throw new ProtocolViolation("a report entry without a valid key or value for " + id);
             }
             valid.put(e.getKey(), ThrowableRebuilder.cap(e.getValue(), MAX_ENTRY_VALUE));
@@ -255,7 +266,8 @@ final class GuestEventAdapter {
     private boolean withinOutputLimit(TestDescriptor d, Map<String, String> entries) {
         long size = entries.entrySet().stream()
                 .filter(e -> e.getKey().equals("stdout") || e.getKey().equals("stderr"))
-                .mapToLong(e -> e.getValue().length()).sum();
+                .mapToLong(e -> e.getValue().length())
+                .sum();
         if (size == 0) {
             return true;
         }
@@ -346,8 +358,10 @@ final class GuestEventAdapter {
             return ClassSource.from(node.className());
         }
         String parameterTypes = node.methodParameterTypes() == null ? "" : node.methodParameterTypes();
-        if (!METHOD_NAME.matcher(node.methodName()).matches() || !PARAMETER_TYPES.matcher(parameterTypes).matches()) {
-            throw new ProtocolViolation("a bad method '" + shorten(node.methodName()) + "(" + shorten(parameterTypes) + ")'");
+        if (!METHOD_NAME.matcher(node.methodName()).matches()
+                || !PARAMETER_TYPES.matcher(parameterTypes).matches()) {
+            throw new ProtocolViolation(
+                    "a bad method '" + shorten(node.methodName()) + "(" + shorten(parameterTypes) + ")'");
         }
         return MethodSource.from(node.className(), node.methodName(), parameterTypes);
     }
@@ -355,7 +369,11 @@ final class GuestEventAdapter {
     private static Set<TestTag> tags(Message.TestNode node) {
         Set<TestTag> tags = new LinkedHashSet<>();
         if (node.tags() != null) {
-            node.tags().stream().limit(64).filter(TestTag::isValid).map(TestTag::create).forEach(tags::add);
+            node.tags().stream()
+                    .limit(64)
+                    .filter(TestTag::isValid)
+                    .map(TestTag::create)
+                    .forEach(tags::add);
         }
         return tags;
     }

@@ -13,8 +13,7 @@ final class GuestIds {
     static final int MAX_LENGTH = 4096;
     static final int MAX_SEGMENTS = 32;
 
-    private GuestIds() {
-    }
+    private GuestIds() {}
 
     /**
      * @throws IllegalArgumentException when the text is not a Jupiter unique id of a sane size
@@ -33,7 +32,8 @@ final class GuestIds {
         if (segments.size() > MAX_SEGMENTS) {
             throw new IllegalArgumentException("unique id with more than " + MAX_SEGMENTS + " segments");
         }
-        if (!segments.get(0).getType().equals("engine") || !segments.get(0).getValue().equals(GUEST_ENGINE)) {
+        if (!segments.get(0).getType().equals("engine")
+                || !segments.get(0).getValue().equals(GUEST_ENGINE)) {
             throw new IllegalArgumentException("unique id of another engine than " + GUEST_ENGINE);
         }
         UniqueId host = UniqueId.forEngine(MicroVmSandboxEngine.ENGINE_ID);

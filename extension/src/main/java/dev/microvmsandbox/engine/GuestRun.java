@@ -34,7 +34,8 @@ final class GuestRun {
 
     GuestRun(SandboxedClassDescriptor classDescriptor) {
         this.classDescriptor = classDescriptor;
-        this.guestEngineAlias = UniqueId.forEngine(classDescriptor.getUniqueId().getEngineId().orElseThrow());
+        this.guestEngineAlias =
+                UniqueId.forEngine(classDescriptor.getUniqueId().getEngineId().orElseThrow());
         descriptors.put(classDescriptor.getUniqueId(), classDescriptor);
     }
 

@@ -13,8 +13,13 @@ final class GuestTestDescriptor extends AbstractTestDescriptor {
     private final String legacyReportingName;
     private final Set<TestTag> tags;
 
-    GuestTestDescriptor(UniqueId uniqueId, String displayName, String legacyReportingName, Type type, TestSource source,
-                        Set<TestTag> tags) {
+    GuestTestDescriptor(
+            UniqueId uniqueId,
+            String displayName,
+            String legacyReportingName,
+            Type type,
+            TestSource source,
+            Set<TestTag> tags) {
         super(uniqueId, displayName, source);
         this.type = type;
         this.legacyReportingName = legacyReportingName;

@@ -17,8 +17,7 @@ final class HostClasspath {
 
     private static final Logger LOG = LoggerFactory.getLogger(HostClasspath.class);
 
-    private HostClasspath() {
-    }
+    private HostClasspath() {}
 
     static List<Path> current() {
         String surefire = System.getProperty("surefire.test.class.path");
@@ -42,7 +41,8 @@ final class HostClasspath {
     private static List<Path> manifestClassPath(Path jar) {
         try (JarFile file = new JarFile(jar.toFile())) {
             Manifest manifest = file.getManifest();
-            String classPath = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
+            String classPath =
+                    manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
             if (classPath == null || file.stream().anyMatch(e -> e.getName().endsWith(".class"))) {
                 return List.of();
             }

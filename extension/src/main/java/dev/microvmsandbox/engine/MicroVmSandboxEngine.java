@@ -4,11 +4,13 @@ import dev.microvmsandbox.backend.Backend;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.SandboxException;
+import dev.microvmsandbox.backend.selection.BackendSelection;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import org.apiguardian.api.API;
 import org.junit.platform.engine.EngineDiscoveryRequest;
 import org.junit.platform.engine.EngineExecutionListener;
 import org.junit.platform.engine.ExecutionRequest;
@@ -30,21 +32,37 @@ import org.junit.platform.engine.support.descriptor.EngineDescriptor;
  * and {@code parallel.maxSandboxes} let classes run at once (see {@link ClassScheduler}). Registered through
  * {@code META-INF/services}; users never call it.
  */
+@API(status = API.Status.INTERNAL)
 public final class MicroVmSandboxEngine implements TestEngine {
 
     /** The engine id, first segment of every unique id this engine makes. */
     public static final String ENGINE_ID = "microvm-sandbox";
+
     static final String GUEST_PROPERTY = "microvm.sandbox.guest";
 
-    private final Function<SandboxConfig, Sandbox> starter;
-
-    /** The engine the platform finds through the service loader: sandboxes come from the QEMU backend. */
-    public MicroVmSandboxEngine() {
-        this(config -> Backend.qemu().start(config));
+    /** Where an execution's sandboxes come from, given its configuration parameters. */
+    interface SandboxSource {
+        Function<SandboxConfig, Sandbox> forExecution(Function<String, Optional<String>> parameters);
     }
 
+    private final SandboxSource sandboxSource;
+
+    /**
+     * The engine the platform finds through the service loader: sandboxes come from the backend
+     * {@code microvm.sandbox.backend} names ({@code auto} by default), chosen when the first
+     * sandbox of an execution is needed.
+     */
+    public MicroVmSandboxEngine() {
+        this((SandboxSource) parameters -> new ChosenBackend(parameters)::start);
+    }
+
+    /** An engine whose sandboxes all come from {@code starter}, whatever the configuration says. */
     MicroVmSandboxEngine(Function<SandboxConfig, Sandbox> starter) {
-        this.starter = starter;
+        this((SandboxSource) parameters -> starter);
+    }
+
+    private MicroVmSandboxEngine(SandboxSource sandboxSource) {
+        this.sandboxSource = sandboxSource;
     }
 
     @Override
@@ -76,8 +94,13 @@ public final class MicroVmSandboxEngine implements TestEngine {
         }
         ClassFileIndex index = ClassFileIndex.forContextClassLoader();
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        new SandboxedClassDiscovery(index, loader != null ? loader : ClassLoader.getSystemClassLoader(),
-                SandboxSettings.strictMode(parameters), base, parameters).discover(request, engine);
+        new SandboxedClassDiscovery(
+                        index,
+                        loader != null ? loader : ClassLoader.getSystemClassLoader(),
+                        SandboxSettings.strictMode(parameters),
+                        base,
+                        parameters)
+                .discover(request, engine);
         return engine;
     }
 
@@ -94,13 +117,17 @@ public final class MicroVmSandboxEngine implements TestEngine {
                 classes.add(cls);
             }
         }
+        Function<SandboxConfig, Sandbox> starter =
+                sandboxSource.forExecution(request.getConfigurationParameters()::get);
         try (Sandboxes sandboxes = new Sandboxes(starter)) {
             scheduler.run(classes, MicroVmSandboxEngine::memoryOf, cls -> {
                 Optional<String> refused = scheduler.problem().or(deadline::problem);
                 if (refused.isPresent()) {
                     listener.executionStarted(cls);
-                    listener.executionFinished(cls, TestExecutionResult.failed(
-                            new SandboxException(refused.get() + "; " + cls.className() + " did not run")));
+                    listener.executionFinished(
+                            cls,
+                            TestExecutionResult.failed(
+                                    new SandboxException(refused.get() + "; " + cls.className() + " did not run")));
                 } else {
                     new SandboxedClassExecution(cls, sandboxes, listener, System.out, System.err).run();
                 }
@@ -111,6 +138,27 @@ public final class MicroVmSandboxEngine implements TestEngine {
 
     private static long memoryOf(SandboxedClassDescriptor cls) {
         return cls.settings().map(s -> s.config().memory().bytes()).orElse(0L);
+    }
+
+    /** The configured backend, chosen once, when the first sandbox is started. */
+    private static final class ChosenBackend {
+        private final Function<String, Optional<String>> parameters;
+        private Backend backend;
+
+        ChosenBackend(Function<String, Optional<String>> parameters) {
+            this.parameters = parameters;
+        }
+
+        Sandbox start(SandboxConfig config) {
+            Backend chosen;
+            synchronized (this) {
+                if (backend == null) {
+                    backend = BackendSelection.standard().choose(parameters);
+                }
+                chosen = backend;
+            }
+            return chosen.start(config);
+        }
     }
 
     static boolean isGuest() {

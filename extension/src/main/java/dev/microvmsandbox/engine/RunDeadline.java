@@ -33,8 +33,11 @@ final class RunDeadline {
         try {
             return new RunDeadline(TimeLimit.parse(value.get()), value.get().trim(), null);
         } catch (IllegalArgumentException e) {
-            return new RunDeadline(Duration.ZERO, value.get(), PARAMETER + "=" + value.get() + " is wrong (" + e.getMessage()
-                    + "); write it like " + PARAMETER + "=2h");
+            return new RunDeadline(
+                    Duration.ZERO,
+                    value.get(),
+                    PARAMETER + "=" + value.get() + " is wrong (" + e.getMessage() + "); write it like " + PARAMETER
+                            + "=2h");
         }
     }
 

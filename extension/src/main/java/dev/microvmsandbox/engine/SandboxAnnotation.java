@@ -8,8 +8,8 @@ import org.objectweb.asm.AnnotationVisitor;
  * The values of a {@code @MicroVmSandbox} annotation as written in a class file; absent attributes
  * take the annotation's defaults. {@code isolation} is the enum constant's name.
  */
-record SandboxAnnotation(String memory, int cpus, String timeout, List<String> images, List<String> env,
-                         String isolation) {
+record SandboxAnnotation(
+        String memory, int cpus, String timeout, List<String> images, List<String> env, String isolation) {
 
     static final SandboxAnnotation DEFAULTS = new SandboxAnnotation("", 0, "", List.of(), List.of(), "DEFAULT");
 

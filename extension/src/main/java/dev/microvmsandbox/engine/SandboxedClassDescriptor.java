@@ -27,8 +27,13 @@ final class SandboxedClassDescriptor extends AbstractTestDescriptor {
     private final Set<String> methods = new LinkedHashSet<>();
     private final Set<String> guestUniqueIds = new LinkedHashSet<>();
 
-    SandboxedClassDescriptor(UniqueId engineId, String className, String displayName, List<String> tags,
-                             SandboxSettings settings, String settingsError) {
+    SandboxedClassDescriptor(
+            UniqueId engineId,
+            String className,
+            String displayName,
+            List<String> tags,
+            SandboxSettings settings,
+            String settingsError) {
         super(engineId.append(SEGMENT_TYPE, className), displayName, ClassSource.from(className));
         this.className = className;
         this.settings = settings;

@@ -33,8 +33,12 @@ final class SandboxedClassDiscovery {
     private final Function<String, Optional<String>> parameters;
     private final Map<String, SandboxedClassDescriptor> classes = new LinkedHashMap<>();
 
-    SandboxedClassDiscovery(ClassFileIndex index, ClassLoader loader, boolean strict, SandboxConfig base,
-                            Function<String, Optional<String>> parameters) {
+    SandboxedClassDiscovery(
+            ClassFileIndex index,
+            ClassLoader loader,
+            boolean strict,
+            SandboxConfig base,
+            Function<String, Optional<String>> parameters) {
         this.index = index;
         this.loader = loader;
         this.strict = strict;
@@ -43,8 +47,10 @@ final class SandboxedClassDiscovery {
     }
 
     void discover(EngineDiscoveryRequest request, TestDescriptor engine) {
-        Predicate<String> nameFilter = Filter.composeFilters(request.getFiltersByType(ClassNameFilter.class)).toPredicate();
-        Predicate<String> packageFilter = Filter.composeFilters(request.getFiltersByType(PackageNameFilter.class)).toPredicate();
+        Predicate<String> nameFilter = Filter.composeFilters(request.getFiltersByType(ClassNameFilter.class))
+                .toPredicate();
+        Predicate<String> packageFilter = Filter.composeFilters(request.getFiltersByType(PackageNameFilter.class))
+                .toPredicate();
         Predicate<String> filters = name -> nameFilter.test(name) && packageFilter.test(name);
 
         for (ClassSelector s : request.getSelectorsByType(ClassSelector.class)) {
@@ -53,11 +59,13 @@ final class SandboxedClassDiscovery {
             }
         }
         for (PackageSelector s : request.getSelectorsByType(PackageSelector.class)) {
-            ClasspathScanner.inPackage(loader, s.getPackageName()).stream().filter(filters)
+            ClasspathScanner.inPackage(loader, s.getPackageName()).stream()
+                    .filter(filters)
                     .forEach(name -> selectScanned(engine, name));
         }
         for (ClasspathRootSelector s : request.getSelectorsByType(ClasspathRootSelector.class)) {
-            ClasspathScanner.inRoot(s.getClasspathRoot()).stream().filter(filters)
+            ClasspathScanner.inRoot(s.getClasspathRoot()).stream()
+                    .filter(filters)
                     .forEach(name -> selectScanned(engine, name));
         }
         for (MethodSelector s : request.getSelectorsByType(MethodSelector.class)) {
@@ -91,13 +99,17 @@ final class SandboxedClassDiscovery {
     }
 
     private void selectMethod(TestDescriptor engine, String className, String methodName, String parameterTypes) {
-        index.sandboxedTestClass(className, strict).ifPresent(top -> descriptor(engine, top)
-                .selectMethod(className + "#" + methodName + "(" + parameterTypes + ")"));
+        index.sandboxedTestClass(className, strict)
+                .ifPresent(top -> descriptor(engine, top)
+                        .selectMethod(className + "#" + methodName + "(" + parameterTypes + ")"));
     }
 
     private void selectUniqueId(TestDescriptor engine, UniqueId id) {
         List<UniqueId.Segment> segments = id.getSegments();
-        if (!id.getEngineId().map(e -> UniqueId.forEngine(e).equals(engine.getUniqueId())).orElse(false) || segments.size() < 2) {
+        if (!id.getEngineId()
+                        .map(e -> UniqueId.forEngine(e).equals(engine.getUniqueId()))
+                        .orElse(false)
+                || segments.size() < 2) {
             return;
         }
         UniqueId.Segment classSegment = segments.get(1);
@@ -124,13 +136,18 @@ final class SandboxedClassDiscovery {
             SandboxSettings settings = null;
             String error = null;
             try {
-                settings = SandboxSettings.resolve(base, parameters, index.sandboxAnnotation(name).orElse(null));
+                settings = SandboxSettings.resolve(
+                        base, parameters, index.sandboxAnnotation(name).orElse(null));
             } catch (IllegalArgumentException e) {
                 error = name + ": " + e.getMessage();
             }
-            SandboxedClassDescriptor d = new SandboxedClassDescriptor(engine.getUniqueId(), name,
+            SandboxedClassDescriptor d = new SandboxedClassDescriptor(
+                    engine.getUniqueId(),
+                    name,
                     file.displayName() != null && !file.displayName().isBlank() ? file.displayName() : simpleName(name),
-                    file.tags(), settings, error);
+                    file.tags(),
+                    settings,
+                    error);
             engine.addChild(d);
             return d;
         });

@@ -2,10 +2,11 @@ package dev.microvmsandbox.engine;
 
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxException;
+import dev.microvmsandbox.backend.TimeLimit;
 import dev.microvmsandbox.channel.Channel;
 import dev.microvmsandbox.channel.Message;
-import dev.microvmsandbox.image.ImageArchive;
-import dev.microvmsandbox.image.ImageSources;
+import dev.microvmsandbox.containerimage.ImageArchive;
+import dev.microvmsandbox.containerimage.ImageSources;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -38,8 +39,12 @@ final class SandboxedClassExecution {
     private final PrintStream out;
     private final PrintStream err;
 
-    SandboxedClassExecution(SandboxedClassDescriptor descriptor, Sandboxes sandboxes, EngineExecutionListener listener,
-                            PrintStream out, PrintStream err) {
+    SandboxedClassExecution(
+            SandboxedClassDescriptor descriptor,
+            Sandboxes sandboxes,
+            EngineExecutionListener listener,
+            PrintStream out,
+            PrintStream err) {
         this.descriptor = descriptor;
         this.sandboxes = sandboxes;
         this.listener = listener;
@@ -57,7 +62,7 @@ final class SandboxedClassExecution {
         List<ImageArchive> images;
         try {
             // before the VM boots: a missing image costs no boot
-            images = sources.resolve(settings.config().images());
+            images = sources.resolve(settings.images());
         } catch (RuntimeException e) {
             failClass(e);
             return;
@@ -66,8 +71,11 @@ final class SandboxedClassExecution {
         try {
             sandbox = sandboxes.acquire(settings);
         } catch (RuntimeException e) {
-            failClass(e instanceof SandboxException ? e
-                    : new SandboxException("the sandbox for " + descriptor.className() + " could not start: " + e, e));
+            failClass(
+                    e instanceof SandboxException
+                            ? e
+                            : new SandboxException(
+                                    "the sandbox for " + descriptor.className() + " could not start: " + e, e));
             return;
         }
         try {
@@ -91,8 +99,11 @@ final class SandboxedClassExecution {
         }
         adapter.finishClass();
         if (run.violationCount() > 0) {
-            LOG.warn("{}: protocol violation by the guest ({} in all), first: {}", descriptor.className(),
-                    run.violationCount(), run.violations().get(0));
+            LOG.warn(
+                    "{}: protocol violation by the guest ({} in all), first: {}",
+                    descriptor.className(),
+                    run.violationCount(),
+                    run.violations().get(0));
         }
     }
 
@@ -117,8 +128,12 @@ final class SandboxedClassExecution {
         });
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            channel.send(new Message.RunTests(id, descriptor.guestClassNames(), descriptor.guestMethods(),
-                    descriptor.guestUniqueIds(), Map.of()));
+            channel.send(new Message.RunTests(
+                    id,
+                    descriptor.guestClassNames(),
+                    descriptor.guestMethods(),
+                    descriptor.guestUniqueIds(),
+                    Map.of()));
             while (true) {
                 if (flooded.get()) {
                     sandboxes.kill(sandbox);
@@ -128,8 +143,10 @@ final class SandboxedClassExecution {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     sandboxes.kill(sandbox);
-                    adapter.abort(died(sandbox, "the timeout of " + pretty(timeout) + " for "
-                            + descriptor.className() + " passed"));
+                    adapter.abort(died(
+                            sandbox,
+                            "the timeout of " + TimeLimit.format(timeout) + " for " + descriptor.className()
+                                    + " passed"));
                     return;
                 }
                 Object next = inbox.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
@@ -145,10 +162,14 @@ final class SandboxedClassExecution {
                     return;
                 } else if (next instanceof Closed closed) {
                     awaitDeathCause(sandbox);
-                    adapter.abort(died(sandbox, sandbox.deathCause().orElse("the channel to the guest closed: " + closed.reason())));
+                    adapter.abort(died(
+                            sandbox,
+                            sandbox.deathCause().orElse("the channel to the guest closed: " + closed.reason())));
                     return;
                 } else {
-                    LOG.warn("{}: unexpected {} in a test run; dropped it", descriptor.className(),
+                    LOG.warn(
+                            "{}: unexpected {} in a test run; dropped it",
+                            descriptor.className(),
                             next.getClass().getSimpleName());
                 }
             }
@@ -172,10 +193,15 @@ final class SandboxedClassExecution {
 
     private static SandboxException died(Sandbox sandbox, String what) {
         StringBuilder message = new StringBuilder(what);
-        sandbox.deathCause().filter(cause -> !what.contains(cause)).ifPresent(cause -> message.append("; ").append(cause));
+        sandbox.deathCause()
+                .filter(cause -> !what.contains(cause))
+                .ifPresent(cause -> message.append("; ").append(cause));
         String console = sandbox.consoleTail();
         if (console != null && !console.isBlank()) {
-            message.append("\nlast lines of the guest console of sandbox ").append(sandbox.id()).append(":\n").append(console);
+            message.append("\nlast lines of the guest console of sandbox ")
+                    .append(sandbox.id())
+                    .append(":\n")
+                    .append(console);
         }
         return new SandboxException(message.toString());
     }
@@ -185,19 +211,5 @@ final class SandboxedClassExecution {
         listener.executionFinished(descriptor, TestExecutionResult.failed(cause));
     }
 
-    static String pretty(Duration d) {
-        if (d.toMillis() % 3_600_000 == 0) {
-            return d.toHours() + "h";
-        }
-        if (d.toMillis() % 60_000 == 0) {
-            return d.toMinutes() + "m";
-        }
-        if (d.toMillis() % 1000 == 0) {
-            return d.toSeconds() + "s";
-        }
-        return d.toMillis() + "ms";
-    }
-
-    private record Closed(String reason) {
-    }
+    private record Closed(String reason) {}
 }

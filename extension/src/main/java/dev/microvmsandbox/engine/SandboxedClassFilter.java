@@ -3,6 +3,7 @@ package dev.microvmsandbox.engine;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apiguardian.api.API;
 import org.junit.platform.engine.FilterResult;
 import org.junit.platform.engine.TestDescriptor;
 import org.junit.platform.engine.TestSource;
@@ -18,25 +19,29 @@ import org.junit.platform.launcher.PostDiscoveryFilter;
  * <p>A safety net for the mixed setup, not a guarantee: it runs after the other engine's
  * discovery, which may already have run code of the class. See the README for the strict setup.
  */
+@API(status = API.Status.INTERNAL)
 public final class SandboxedClassFilter implements PostDiscoveryFilter {
 
     private final Map<String, Boolean> decisions = new ConcurrentHashMap<>();
     private volatile ClassFileIndex index;
 
     /** The filter the launcher finds through the service loader. */
-    public SandboxedClassFilter() {
-    }
+    public SandboxedClassFilter() {}
 
     @Override
     public FilterResult apply(TestDescriptor descriptor) {
         if (MicroVmSandboxEngine.isGuest()
-                || descriptor.getUniqueId().getEngineId()
-                .filter(MicroVmSandboxEngine.ENGINE_ID::equals).isPresent()) {
+                || descriptor
+                        .getUniqueId()
+                        .getEngineId()
+                        .filter(MicroVmSandboxEngine.ENGINE_ID::equals)
+                        .isPresent()) {
             return FilterResult.included("not another engine's test");
         }
         Optional<String> className = className(descriptor.getSource().orElse(null));
         if (className.isPresent() && decisions.computeIfAbsent(className.get(), this::sandboxed)) {
-            return FilterResult.excluded(className.get() + " runs in the " + MicroVmSandboxEngine.ENGINE_ID + " engine");
+            return FilterResult.excluded(
+                    className.get() + " runs in the " + MicroVmSandboxEngine.ENGINE_ID + " engine");
         }
         return FilterResult.included("not sandboxed");
     }
@@ -47,7 +52,8 @@ public final class SandboxedClassFilter implements PostDiscoveryFilter {
             current = ClassFileIndex.forContextClassLoader();
             index = current;
         }
-        boolean strict = "strict".equalsIgnoreCase(System.getProperty(SandboxSettings.MODE, "").trim());
+        boolean strict = "strict"
+                .equalsIgnoreCase(System.getProperty(SandboxSettings.MODE, "").trim());
         return current.sandboxAnnotation(className).isPresent()
                 || strict && current.sandboxedTestClass(className, true).isPresent();
     }

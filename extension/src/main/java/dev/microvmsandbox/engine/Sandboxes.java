@@ -3,8 +3,8 @@ package dev.microvmsandbox.engine;
 import dev.microvmsandbox.MicroVmSandbox;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
-import dev.microvmsandbox.image.ImageArchive;
-import dev.microvmsandbox.image.ImageSources;
+import dev.microvmsandbox.containerimage.ImageArchive;
+import dev.microvmsandbox.containerimage.ImageSources;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -36,6 +36,7 @@ final class Sandboxes implements AutoCloseable {
     private final Map<SandboxConfig, Deque<Sandbox>> idle = new HashMap<>();
     /** Every shared VM still alive, idle or in use, with its configuration. */
     private final Map<Sandbox, SandboxConfig> shared = new HashMap<>();
+
     private final Map<SandboxConfig, RuntimeException> failedBoots = new HashMap<>();
     private final Map<Sandbox, Set<String>> loadedImages = new HashMap<>();
 
@@ -52,7 +53,8 @@ final class Sandboxes implements AutoCloseable {
      */
     Sandbox acquire(SandboxSettings settings) {
         if (settings.isolation() == MicroVmSandbox.Isolation.PER_CLASS) {
-            return starter.apply(settings.config().withTimeout(settings.classTimeout().plus(PER_CLASS_SLACK)));
+            return starter.apply(
+                    settings.config().withTimeout(settings.classTimeout().plus(PER_CLASS_SLACK)));
         }
         SandboxConfig config = sharedConfig(settings);
         synchronized (this) {
@@ -65,7 +67,10 @@ final class Sandboxes implements AutoCloseable {
                 if (!isDead(sandbox)) {
                     return sandbox;
                 }
-                LOG.info("sandbox {} died ({}); starting another", sandbox.id(), sandbox.deathCause().orElse("channel closed"));
+                LOG.info(
+                        "sandbox {} died ({}); starting another",
+                        sandbox.id(),
+                        sandbox.deathCause().orElse("channel closed"));
                 discard(sandbox);
             }
         }
@@ -86,7 +91,7 @@ final class Sandboxes implements AutoCloseable {
 
     /** Images are loaded per class into whichever shared VM it gets, so they do not split the VMs. */
     private static SandboxConfig sharedConfig(SandboxSettings settings) {
-        return settings.config().withTimeout(SHARED_LIFETIME).withImages(List.of());
+        return settings.config().withTimeout(SHARED_LIFETIME);
     }
 
     /**
@@ -104,8 +109,12 @@ final class Sandboxes implements AutoCloseable {
         if (missing.isEmpty()) {
             return;
         }
-        sources.preload(sandbox, missing).forEach(p -> LOG.info(
-                "loaded {} into sandbox {} in {} ms", p.archive().source(), sandbox.id(), p.copyMillis() + p.loadMillis()));
+        sources.preload(sandbox, missing)
+                .forEach(p -> LOG.info(
+                        "loaded {} into sandbox {} in {} ms",
+                        p.archive().source(),
+                        sandbox.id(),
+                        p.copyMillis() + p.loadMillis()));
         synchronized (this) {
             Set<String> loaded = loadedImages.computeIfAbsent(sandbox, s -> new HashSet<>());
             missing.forEach(a -> loaded.add(a.source()));

@@ -22,8 +22,7 @@ final class ThrowableRebuilder {
     private static final Pattern LOADER_OR_MODULE = Pattern.compile("[\\p{L}\\p{N}_$.\\-]{1,256}");
     private static final Pattern VERSION = Pattern.compile("[\\p{L}\\p{N}_.+\\-]{1,128}");
 
-    private ThrowableRebuilder() {
-    }
+    private ThrowableRebuilder() {}
 
     /**
      * @param aborted whether the guest test was aborted: the result is then a {@link TestAbortedException}
@@ -42,8 +41,10 @@ final class ThrowableRebuilder {
         if (data == null) {
             return new GuestException("<unknown>", "the guest sent no exception", null);
         }
-        String className = data.className() != null && CLASS_NAME.matcher(data.className()).matches()
-                ? data.className() : "<invalid class name>";
+        String className =
+                data.className() != null && CLASS_NAME.matcher(data.className()).matches()
+                        ? data.className()
+                        : "<invalid class name>";
         String message = cap(data.message(), MAX_MESSAGE);
         Throwable cause = depth < MAX_DEPTH && data.cause() != null ? rebuild(data.cause(), depth + 1) : null;
         Throwable t = create(className, message, data, cause);
@@ -58,8 +59,8 @@ final class ThrowableRebuilder {
         switch (className) {
             case "org.opentest4j.AssertionFailedError":
                 if (data.expected() != null || data.actual() != null) {
-                    return new AssertionFailedError(message, cap(data.expected(), MAX_MESSAGE), cap(data.actual(), MAX_MESSAGE),
-                            cause);
+                    return new AssertionFailedError(
+                            message, cap(data.expected(), MAX_MESSAGE), cap(data.actual(), MAX_MESSAGE), cause);
                 }
                 return new AssertionFailedError(message, cause);
             case "org.opentest4j.TestAbortedException":
@@ -67,7 +68,8 @@ final class ThrowableRebuilder {
             case "org.opentest4j.TestSkippedException":
                 return new TestSkippedException(message, cause);
             default:
-                return data.assertionError() ? new GuestAssertionError(className, message, cause)
+                return data.assertionError()
+                        ? new GuestAssertionError(className, message, cause)
                         : new GuestException(className, message, cause);
         }
     }
@@ -78,10 +80,18 @@ final class ThrowableRebuilder {
         }
         return frames.stream()
                 .limit(MAX_FRAMES)
-                .filter(f -> f != null && f.className() != null && CLASS_NAME.matcher(f.className()).matches()
-                        && f.methodName() != null && NAME.matcher(f.methodName()).matches())
-                .map(f -> new StackTraceElement(valid(f.classLoaderName(), LOADER_OR_MODULE), valid(f.moduleName(), LOADER_OR_MODULE),
-                        valid(f.moduleVersion(), VERSION), f.className(), f.methodName(), valid(f.fileName(), NAME),
+                .filter(f -> f != null
+                        && f.className() != null
+                        && CLASS_NAME.matcher(f.className()).matches()
+                        && f.methodName() != null
+                        && NAME.matcher(f.methodName()).matches())
+                .map(f -> new StackTraceElement(
+                        valid(f.classLoaderName(), LOADER_OR_MODULE),
+                        valid(f.moduleName(), LOADER_OR_MODULE),
+                        valid(f.moduleVersion(), VERSION),
+                        f.className(),
+                        f.methodName(),
+                        valid(f.fileName(), NAME),
                         Math.max(-2, f.lineNumber())))
                 .toArray(StackTraceElement[]::new);
     }

@@ -22,7 +22,8 @@ final class CommandRunner {
     }
 
     void start(Message.Exec exec) {
-        ProcessBuilder pb = new ProcessBuilder(exec.argv()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        ProcessBuilder pb =
+                new ProcessBuilder(exec.argv()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Map<String, String> env = pb.environment();
         env.clear();
         env.put("PATH", PATH);
@@ -44,17 +45,19 @@ final class CommandRunner {
         running.put(exec.id(), process);
         Thread out = pump(exec.id(), Frame.Stream.STDOUT, process.getInputStream());
         Thread err = pump(exec.id(), Frame.Stream.STDERR, process.getErrorStream());
-        Thread waiter = new Thread(() -> {
-            try {
-                int code = process.waitFor();
-                out.join();
-                err.join();
-                running.remove(exec.id());
-                reply(new Message.Exited(exec.id(), code, null));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "exec-" + exec.id());
+        Thread waiter = new Thread(
+                () -> {
+                    try {
+                        int code = process.waitFor();
+                        out.join();
+                        err.join();
+                        running.remove(exec.id());
+                        reply(new Message.Exited(exec.id(), code, null));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "exec-" + exec.id());
         waiter.setDaemon(true);
         waiter.start();
     }
@@ -87,17 +90,19 @@ final class CommandRunner {
     }
 
     private Thread pump(int id, int stream, InputStream in) {
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[32 * 1024];
-            try (in) {
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    channel.sendData(id, stream, buf, 0, n);
-                }
-            } catch (IOException e) {
-                // the process or the channel is gone; the exit status still follows
-            }
-        }, "exec-" + id + "-" + stream);
+        Thread t = new Thread(
+                () -> {
+                    byte[] buf = new byte[32 * 1024];
+                    try (in) {
+                        int n;
+                        while ((n = in.read(buf)) > 0) {
+                            channel.sendData(id, stream, buf, 0, n);
+                        }
+                    } catch (IOException e) {
+                        // the process or the channel is gone; the exit status still follows
+                    }
+                },
+                "exec-" + id + "-" + stream);
         t.setDaemon(true);
         t.start();
         return t;

@@ -32,7 +32,7 @@ final class FileTransfers {
             out = Files.newOutputStream(target);
         } catch (IOException e) {
             reply(new Message.FileDone(put.id(), 0, e.toString()));
-            channel.route(put.id(), message -> { });
+            channel.route(put.id(), message -> {});
             return;
         }
         channel.route(put.id(), new Channel.Receiver() {
@@ -40,8 +40,7 @@ final class FileTransfers {
             String error;
 
             @Override
-            public void message(Message message) {
-            }
+            public void message(Message message) {}
 
             @Override
             public void data(int stream, byte[] bytes) {
@@ -80,26 +79,28 @@ final class FileTransfers {
     }
 
     void send(Message.GetFile get) {
-        Thread t = new Thread(() -> {
-            Path source = Path.of(get.path());
-            long sent = 0;
-            String error = null;
-            try (InputStream in = Files.newInputStream(source)) {
-                byte[] buf = new byte[64 * 1024];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    sent += n;
-                    if (sent > get.maxBytes()) {
-                        error = source + " is larger than " + get.maxBytes() + " bytes";
-                        break;
+        Thread t = new Thread(
+                () -> {
+                    Path source = Path.of(get.path());
+                    long sent = 0;
+                    String error = null;
+                    try (InputStream in = Files.newInputStream(source)) {
+                        byte[] buf = new byte[64 * 1024];
+                        int n;
+                        while ((n = in.read(buf)) > 0) {
+                            sent += n;
+                            if (sent > get.maxBytes()) {
+                                error = source + " is larger than " + get.maxBytes() + " bytes";
+                                break;
+                            }
+                            channel.sendData(get.id(), Frame.Stream.FILE, buf, 0, n);
+                        }
+                    } catch (IOException e) {
+                        error = e.toString();
                     }
-                    channel.sendData(get.id(), Frame.Stream.FILE, buf, 0, n);
-                }
-            } catch (IOException e) {
-                error = e.toString();
-            }
-            reply(new Message.FileDone(get.id(), sent, error));
-        }, "get-file-" + get.id());
+                    reply(new Message.FileDone(get.id(), sent, error));
+                },
+                "get-file-" + get.id());
         t.setDaemon(true);
         t.start();
     }
@@ -107,9 +108,10 @@ final class FileTransfers {
     private static Set<PosixFilePermission> permissions(int mode) {
         Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
         PosixFilePermission[] order = {
-                PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-                PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-                PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+            PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ
+        };
         for (int bit = 0; bit < order.length; bit++) {
             if ((mode & (1 << bit)) != 0) {
                 set.add(order[bit]);

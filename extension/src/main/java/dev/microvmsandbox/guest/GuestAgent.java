@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
+import org.apiguardian.api.API;
 
 /**
  * The process the bootstrap starts in the guest: it serves the host's requests (commands, files,
@@ -18,6 +19,7 @@ import java.util.stream.Stream;
  *
  * <p>It trusts the host and nothing else; it is the only user of the port.
  */
+@API(status = API.Status.INTERNAL)
 public final class GuestAgent {
 
     static final String PORT_NAME = "msb.0";
@@ -123,7 +125,7 @@ public final class GuestAgent {
     private static Channel stdioChannel() {
         OutputStream out = new java.io.FileOutputStream(java.io.FileDescriptor.out);
         System.setOut(System.err);
-        return new Channel("agent", System.in, out, Frame.MAX_PAYLOAD, () -> { });
+        return new Channel("agent", System.in, out, Frame.MAX_PAYLOAD, () -> {});
     }
 
     /** With no udev there is no /dev/virtio-ports link: the port's name is in sysfs. */

@@ -55,8 +55,8 @@ final class GuestTestListener implements TestExecutionListener {
     public void executionStarted(TestIdentifier node) {
         send(event("started", node));
         Message.TestNode plain = node(node);
-        TestOutput.Target target = new TestOutput.Target((stream, text) -> send(new Message.TestEvent(runId, "reported",
-                plain, null, null, null, Map.of(stream, text), null, null)));
+        TestOutput.Target target = new TestOutput.Target((stream, text) -> send(
+                new Message.TestEvent(runId, "reported", plain, null, null, null, Map.of(stream, text), null, null)));
         printing.put(node.getUniqueId(), target);
         output.started(target);
     }
@@ -72,9 +72,10 @@ final class GuestTestListener implements TestExecutionListener {
         if (target != null) {
             output.finished(target);
         }
-        Message.ThrowableData throwable = result.getThrowable().map(PlainThrowable::of).orElse(null);
-        send(new Message.TestEvent(runId, "finished", node(node), result.getStatus().name(), null, throwable,
-                null, null, null));
+        Message.ThrowableData throwable =
+                result.getThrowable().map(PlainThrowable::of).orElse(null);
+        send(new Message.TestEvent(
+                runId, "finished", node(node), result.getStatus().name(), null, throwable, null, null, null));
     }
 
     @Override
@@ -86,12 +87,20 @@ final class GuestTestListener implements TestExecutionListener {
                 // output can be long: send it whole, in pieces that fit a message
                 for (int at = 0; at < value.length(); at += MAX_TEXT) {
                     String piece = value.substring(at, Math.min(value.length(), at + MAX_TEXT));
-                    send(new Message.TestEvent(runId, "reported", plain, null, null, null,
-                            Map.of(e.getKey(), piece), null, null));
+                    send(new Message.TestEvent(
+                            runId, "reported", plain, null, null, null, Map.of(e.getKey(), piece), null, null));
                 }
             } else {
-                send(new Message.TestEvent(runId, "reported", plain, null, null, null,
-                        Map.of(cap(e.getKey(), 256), cap(value, MAX_TEXT)), null, null));
+                send(new Message.TestEvent(
+                        runId,
+                        "reported",
+                        plain,
+                        null,
+                        null,
+                        null,
+                        Map.of(cap(e.getKey(), 256), cap(value, MAX_TEXT)),
+                        null,
+                        null));
             }
         }
     }
@@ -112,10 +121,18 @@ final class GuestTestListener implements TestExecutionListener {
         } else if (source instanceof ClassSource c) {
             className = c.getClassName();
         }
-        List<String> tags = id.getTags().stream().map(t -> cap(t.getName(), 256)).limit(64).toList();
-        return new Message.TestNode(cap(id.getUniqueId(), MAX_NAME), id.getParentId().map(p -> cap(p, MAX_NAME)).orElse(null),
-                cap(id.getDisplayName(), MAX_NAME), cap(id.getLegacyReportingName(), MAX_NAME), id.getType().name(),
-                cap(className, MAX_NAME), cap(methodName, MAX_NAME), cap(parameterTypes, MAX_NAME), tags);
+        List<String> tags =
+                id.getTags().stream().map(t -> cap(t.getName(), 256)).limit(64).toList();
+        return new Message.TestNode(
+                cap(id.getUniqueId(), MAX_NAME),
+                id.getParentId().map(p -> cap(p, MAX_NAME)).orElse(null),
+                cap(id.getDisplayName(), MAX_NAME),
+                cap(id.getLegacyReportingName(), MAX_NAME),
+                id.getType().name(),
+                cap(className, MAX_NAME),
+                cap(methodName, MAX_NAME),
+                cap(parameterTypes, MAX_NAME),
+                tags);
     }
 
     static String cap(String s, int max) {

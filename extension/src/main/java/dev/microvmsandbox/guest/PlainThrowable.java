@@ -19,17 +19,15 @@ final class PlainThrowable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Limits[] TRIES = {
-            new Limits(64 * 1024, 256, 8, 8),
-            new Limits(8 * 1024, 64, 4, 2),
-            new Limits(1024, 16, 1, 0),
-            new Limits(256, 4, 0, 0),
+        new Limits(64 * 1024, 256, 8, 8),
+        new Limits(8 * 1024, 64, 4, 2),
+        new Limits(1024, 16, 1, 0),
+        new Limits(256, 4, 0, 0),
     };
 
-    private record Limits(int message, int frames, int depth, int suppressed) {
-    }
+    private record Limits(int message, int frames, int depth, int suppressed) {}
 
-    private PlainThrowable() {
-    }
+    private PlainThrowable() {}
 
     static Message.ThrowableData of(Throwable t) {
         Message.ThrowableData data = null;
@@ -66,12 +64,21 @@ final class PlainThrowable {
         String expected = null;
         String actual = null;
         if (t instanceof org.opentest4j.AssertionFailedError failure) {
-            expected = failure.isExpectedDefined() ? safely(() -> failure.getExpected().getStringRepresentation()) : null;
-            actual = failure.isActualDefined() ? safely(() -> failure.getActual().getStringRepresentation()) : null;
+            expected = failure.isExpectedDefined()
+                    ? safely(() -> failure.getExpected().getStringRepresentation())
+                    : null;
+            actual =
+                    failure.isActualDefined() ? safely(() -> failure.getActual().getStringRepresentation()) : null;
         }
-        return new Message.ThrowableData(t.getClass().getName(), GuestTestListener.cap(safely(t::getMessage), limits.message()),
-                frames, cause, suppressed, GuestTestListener.cap(expected, limits.message()),
-                GuestTestListener.cap(actual, limits.message()), t instanceof AssertionError);
+        return new Message.ThrowableData(
+                t.getClass().getName(),
+                GuestTestListener.cap(safely(t::getMessage), limits.message()),
+                frames,
+                cause,
+                suppressed,
+                GuestTestListener.cap(expected, limits.message()),
+                GuestTestListener.cap(actual, limits.message()),
+                t instanceof AssertionError);
     }
 
     /** A test's exception can throw from its own getters; that must not end the run. */
@@ -95,11 +102,14 @@ final class PlainThrowable {
     static Message.StackFrameData frame(StackTraceElement e) {
         String shown = e.toString();
         String loader = e.getClassLoaderName() != null && shown.startsWith(e.getClassLoaderName() + "/")
-                ? e.getClassLoaderName() : null;
+                ? e.getClassLoaderName()
+                : null;
         String module = e.getModuleName();
-        String version = module != null && e.getModuleVersion() != null && shown.contains(module + "@" + e.getModuleVersion())
-                ? e.getModuleVersion() : null;
-        return new Message.StackFrameData(e.getClassName(), e.getMethodName(), e.getFileName(), e.getLineNumber(),
-                loader, module, version);
+        String version =
+                module != null && e.getModuleVersion() != null && shown.contains(module + "@" + e.getModuleVersion())
+                        ? e.getModuleVersion()
+                        : null;
+        return new Message.StackFrameData(
+                e.getClassName(), e.getMethodName(), e.getFileName(), e.getLineNumber(), loader, module, version);
     }
 }

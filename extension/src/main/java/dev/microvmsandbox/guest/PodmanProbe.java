@@ -16,8 +16,7 @@ final class PodmanProbe {
     static final String SOCKET_ENV = "SANDBOX_PODMAN_SOCKET";
     static final String DEFAULT_SOCKET = "/run/podman/podman.sock";
 
-    private PodmanProbe() {
-    }
+    private PodmanProbe() {}
 
     static Path socket() {
         String s = System.getenv(SOCKET_ENV);
@@ -25,25 +24,27 @@ final class PodmanProbe {
     }
 
     static void awaitReadyInBackground(Channel channel) {
-        Thread t = new Thread(() -> {
-            long start = System.nanoTime();
-            while (channel.isOpen()) {
-                String version = ping(socket());
-                if (version != null) {
-                    try {
-                        channel.send(new Message.Ready((System.nanoTime() - start) / 1_000_000, version));
-                    } catch (IOException e) {
-                        return;
+        Thread t = new Thread(
+                () -> {
+                    long start = System.nanoTime();
+                    while (channel.isOpen()) {
+                        String version = ping(socket());
+                        if (version != null) {
+                            try {
+                                channel.send(new Message.Ready((System.nanoTime() - start) / 1_000_000, version));
+                            } catch (IOException e) {
+                                return;
+                            }
+                            return;
+                        }
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
                     }
-                    return;
-                }
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "podman-probe");
+                },
+                "podman-probe");
         t.setDaemon(true);
         t.start();
     }

@@ -56,17 +56,20 @@ final class TestOutput {
     }
 
     PrintStream stream(String name) {
-        return new PrintStream(new OutputStream() {
-            @Override
-            public void write(int b) {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
+        return new PrintStream(
+                new OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        write(new byte[] {(byte) b}, 0, 1);
+                    }
 
-            @Override
-            public void write(byte[] b, int off, int len) {
-                TestOutput.this.write(name, b, off, len);
-            }
-        }, true, StandardCharsets.UTF_8);
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        TestOutput.this.write(name, b, off, len);
+                    }
+                },
+                true,
+                StandardCharsets.UTF_8);
     }
 
     /** A node started: what is printed from now on is its own, until it or a child ends. */

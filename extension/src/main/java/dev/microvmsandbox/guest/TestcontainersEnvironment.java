@@ -46,8 +46,7 @@ final class TestcontainersEnvironment {
     static final List<String> UNWANTED_ENV = List.of(
             "TESTCONTAINERS_HOST_OVERRIDE", "TESTCONTAINERS_DOCKER_CLIENT_STRATEGY", "TESTCONTAINERS_DOCKER_HOST");
 
-    private TestcontainersEnvironment() {
-    }
+    private TestcontainersEnvironment() {}
 
     /** Applies the configuration to this JVM; never throws (a failure is logged and tests see it). */
     static void apply() {

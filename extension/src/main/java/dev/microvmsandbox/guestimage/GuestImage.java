@@ -1,6 +1,7 @@
-package dev.microvmsandbox.image;
+package dev.microvmsandbox.guestimage;
 
 import dev.microvmsandbox.backend.SandboxException;
+import dev.microvmsandbox.hostfs.CacheDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,10 +28,11 @@ import org.slf4j.LoggerFactory;
  * and on every resolve with {@code -Dmicrovm.sandbox.image.verify=full}. A corrupt image is
  * reported with the one command that rebuilds it ({@link #REBUILD_COMMAND}).
  */
+@API(status = API.Status.INTERNAL)
 public final class GuestImage {
 
     private static final Logger LOG = LoggerFactory.getLogger(GuestImage.class);
-    static final String RECIPE = "dev/microvmsandbox/image/recipe/";
+    static final String RECIPE = "dev/microvmsandbox/guestimage/recipe/";
     /** A folder holding an image to use instead of the built one. */
     static final String IMAGE_PROPERTY = "microvm.sandbox.image";
     /** {@code sizes} (default) or {@code full}: how much {@link #resolve()} checks. */
@@ -45,6 +48,7 @@ public final class GuestImage {
 
     /** Folders whose full check passed, with the size, time and inode of each file it read. */
     private static final Map<Path, String> VERIFIED = new ConcurrentHashMap<>();
+
     private static final AtomicBoolean REBUILT = new AtomicBoolean();
 
     /** How much of the image to compare with its manifest. */
@@ -91,7 +95,8 @@ public final class GuestImage {
             GuestImage image = new GuestImage(configured.get(), true);
             return image.isComplete() ? Optional.of(image) : Optional.empty();
         }
-        return new ImageBuild(cacheDirectory()).locate()
+        return new ImageBuild(cacheDirectory())
+                .locate()
                 .filter(ImageBuild.Location::built)
                 .map(l -> new GuestImage(l.directory(), false))
                 .filter(GuestImage::isComplete);
@@ -115,7 +120,10 @@ public final class GuestImage {
                         + BUILD_COMMAND + ".");
             }
             if (Boolean.getBoolean(REBUILD_PROPERTY) && REBUILT.compareAndSet(false, true)) {
-                LOG.warn("{}=true does nothing while {} names a folder: only the built image is rebuilt", REBUILD_PROPERTY, IMAGE_PROPERTY);
+                LOG.warn(
+                        "{}=true does nothing while {} names a folder: only the built image is rebuilt",
+                        REBUILD_PROPERTY,
+                        IMAGE_PROPERTY);
             }
         } else if (Boolean.getBoolean(REBUILD_PROPERTY) && REBUILT.compareAndSet(false, true)) {
             // a JVM asked to rebuild does so once; forks asked at the same time share one rebuild
@@ -124,8 +132,10 @@ public final class GuestImage {
             try {
                 image = new GuestImage(new ImageBuild(cacheDirectory()).build(), false);
             } catch (IOException e) {
-                throw new SandboxException("could not build the guest image: " + e.getMessage() + ". Fix: run " + BUILD_COMMAND
-                        + " and read its output.", e);
+                throw new SandboxException(
+                        "could not build the guest image: " + e.getMessage() + ". Fix: run " + BUILD_COMMAND
+                                + " and read its output.",
+                        e);
             }
         }
         image.verify(verification());
@@ -142,15 +152,18 @@ public final class GuestImage {
 
     private static GuestImage rebuild(Instant requestedAt) {
         if (configuredDirectory().isPresent()) {
-            throw new SandboxException(IMAGE_PROPERTY + "=" + configuredDirectory().get() + " is set: only the built image in "
-                    + cacheDirectory().resolve("guest") + " is rebuilt. Fix: unset " + IMAGE_PROPERTY + ".");
+            throw new SandboxException(
+                    IMAGE_PROPERTY + "=" + configuredDirectory().get() + " is set: only the built image in "
+                            + cacheDirectory().resolve("guest") + " is rebuilt. Fix: unset " + IMAGE_PROPERTY + ".");
         }
         try {
             LOG.info("rebuilding the guest image (about a minute)");
             return new GuestImage(new ImageBuild(cacheDirectory()).rebuild(requestedAt), false);
         } catch (IOException e) {
-            throw new SandboxException("could not rebuild the guest image: " + e.getMessage() + ". Fix: run " + BUILD_COMMAND
-                    + " and read its output.", e);
+            throw new SandboxException(
+                    "could not rebuild the guest image: " + e.getMessage() + ". Fix: run " + BUILD_COMMAND
+                            + " and read its output.",
+                    e);
         }
     }
 
@@ -176,7 +189,8 @@ public final class GuestImage {
         }
         LOG.info("a sandbox failed to boot; comparing the guest image in {} with its manifest", directory);
         return problem(Verification.FULL)
-                .map(p -> new SandboxException(corruptMessage(p) + "\nThe failed boot: " + bootFailure.getMessage(), bootFailure))
+                .map(p -> new SandboxException(
+                        corruptMessage(p) + "\nThe failed boot: " + bootFailure.getMessage(), bootFailure))
                 .orElse(bootFailure);
     }
 
@@ -200,8 +214,11 @@ public final class GuestImage {
         }
         long t0 = System.nanoTime();
         Optional<String> problem = manifest.contentMismatch(directory);
-        LOG.debug("full check of {} in {} ms: {}", directory, (System.nanoTime() - t0) / 1_000_000, problem.orElse("ok"));
-        if (problem.isEmpty() && fingerprint.isPresent() && !Thread.currentThread().isInterrupted()) {
+        LOG.debug(
+                "full check of {} in {} ms: {}", directory, (System.nanoTime() - t0) / 1_000_000, problem.orElse("ok"));
+        if (problem.isEmpty()
+                && fingerprint.isPresent()
+                && !Thread.currentThread().isInterrupted()) {
             VERIFIED.put(directory, fingerprint.get());
         }
         return problem;
@@ -212,8 +229,14 @@ public final class GuestImage {
             StringBuilder s = new StringBuilder();
             for (ImageManifest.Entry e : manifest.entries()) {
                 BasicFileAttributes a = Files.readAttributes(directory.resolve(e.path()), BasicFileAttributes.class);
-                s.append(e.path()).append(' ').append(a.size()).append(' ').append(a.lastModifiedTime().toMillis())
-                        .append(' ').append(a.fileKey()).append('\n');
+                s.append(e.path())
+                        .append(' ')
+                        .append(a.size())
+                        .append(' ')
+                        .append(a.lastModifiedTime().toMillis())
+                        .append(' ')
+                        .append(a.fileKey())
+                        .append('\n');
             }
             return Optional.of(s.toString());
         } catch (IOException e) {
@@ -229,7 +252,9 @@ public final class GuestImage {
     }
 
     private boolean isComplete() {
-        return Files.isRegularFile(vmlinux()) && Files.isRegularFile(initrd()) && Files.isRegularFile(rootfs())
+        return Files.isRegularFile(vmlinux())
+                && Files.isRegularFile(initrd())
+                && Files.isRegularFile(rootfs())
                 && Files.isRegularFile(directory.resolve(ImageManifest.FILE));
     }
 
@@ -244,17 +269,15 @@ public final class GuestImage {
             return Verification.valueOf(value);
         } catch (IllegalArgumentException e) {
             throw new SandboxException(VERIFY_PROPERTY + "=" + System.getProperty(VERIFY_PROPERTY) + " is not one of "
-                    + java.util.Arrays.stream(Verification.values()).map(v -> v.name().toLowerCase(Locale.ROOT))
-                    .collect(Collectors.joining(", ")) + "; write it like " + VERIFY_PROPERTY + "=full");
+                    + java.util.Arrays.stream(Verification.values())
+                            .map(v -> v.name().toLowerCase(Locale.ROOT))
+                            .collect(Collectors.joining(", "))
+                    + "; write it like " + VERIFY_PROPERTY + "=full");
         }
     }
 
     /** {@code $MICROVM_SANDBOX_CACHE}, else {@code ~/.cache/microvm-sandbox}. */
     public static Path cacheDirectory() {
-        String env = System.getenv("MICROVM_SANDBOX_CACHE");
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
-        }
-        return Path.of(System.getProperty("user.home"), ".cache", "microvm-sandbox");
+        return CacheDirectory.root();
     }
 }

@@ -1,8 +1,8 @@
-package dev.microvmsandbox.image;
+package dev.microvmsandbox.guestimage;
 
+import dev.microvmsandbox.hostfs.FileTree;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.JarURLConnection;
@@ -12,13 +12,11 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Optional;
@@ -52,8 +50,7 @@ final class ImageBuild {
     }
 
     /** Where the recipe in use builds to, and whether a build is published there. */
-    record Location(Path directory, boolean built) {
-    }
+    record Location(Path directory, boolean built) {}
 
     /** Looks without building and without waiting for a build that is under way. */
     Optional<Location> locate() {
@@ -73,7 +70,10 @@ final class ImageBuild {
                 return where.directory();
             }
             if (Files.exists(where.directory())) {
-                LOG.warn("{} has no {}: an unfinished or damaged image; building it again", where.directory(), ImageManifest.FILE);
+                LOG.warn(
+                        "{} has no {}: an unfinished or damaged image; building it again",
+                        where.directory(),
+                        ImageManifest.FILE);
                 return replace(recipe, where.directory());
             }
             return runScript(recipe, cache, false);
@@ -89,11 +89,15 @@ final class ImageBuild {
         return locked(recipe -> {
             Location where = where(recipe);
             if (where.built() && publishedAt(where.directory()).isAfter(requestedAt)) {
-                LOG.info("guest image {} was rebuilt at {}, after the rebuild was asked for; using it", where.directory(),
+                LOG.info(
+                        "guest image {} was rebuilt at {}, after the rebuild was asked for; using it",
+                        where.directory(),
                         publishedAt(where.directory()));
                 return where.directory();
             }
-            return Files.exists(where.directory()) ? replace(recipe, where.directory()) : runScript(recipe, cache, false);
+            return Files.exists(where.directory())
+                    ? replace(recipe, where.directory())
+                    : runScript(recipe, cache, false);
         });
     }
 
@@ -105,8 +109,12 @@ final class ImageBuild {
         synchronized (ImageBuild.class) {
             Files.createDirectories(cache);
             try (Recipe recipe = Recipe.locate();
-                 FileChannel lockFile = FileChannel.open(cache.resolve("build.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock lock = lockFile.lock()) {
+                    FileChannel lockFile = FileChannel.open(
+                            cache.resolve("build.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = lockFile.lock()) {
+                if (!lock.isValid()) {
+                    throw new IOException("lost the build lock on " + cache.resolve("build.lock"));
+                }
                 removeLeftovers();
                 return action.run(recipe);
             }
@@ -118,7 +126,8 @@ final class ImageBuild {
         Path staging = cache.resolve(STAGING + ProcessHandle.current().pid());
         try {
             Path built = runScript(recipe, staging, false);
-            Path aside = target.resolveSibling(target.getFileName() + REPLACED + ProcessHandle.current().pid());
+            Path aside = target.resolveSibling(
+                    target.getFileName() + REPLACED + ProcessHandle.current().pid());
             if (Files.exists(target)) {
                 Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
             }
@@ -179,7 +188,8 @@ final class ImageBuild {
     }
 
     private static int run(Recipe recipe, Path cacheRoot, boolean printOnly, List<String> stdout) throws IOException {
-        List<String> command = new ArrayList<>(List.of("bash", recipe.buildScript().toString()));
+        List<String> command =
+                new ArrayList<>(List.of("bash", recipe.buildScript().toString()));
         if (printOnly) {
             command.add("--print-dir");
         }
@@ -218,15 +228,9 @@ final class ImageBuild {
     }
 
     static void deleteTree(Path root) {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        // deepest first; links are removed, never followed
-        try (Stream<Path> tree = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) tree.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | UncheckedIOException e) {
+        try {
+            FileTree.delete(root);
+        } catch (IOException e) {
             LOG.warn("could not remove {}: {}", root, e.toString());
         }
     }
@@ -268,7 +272,9 @@ final class ImageBuild {
                 Enumeration<JarEntry> entries = jar.entries();
                 while (entries.hasMoreElements()) {
                     JarEntry e = entries.nextElement();
-                    if (!e.getName().startsWith(GuestImage.RECIPE) || e.isDirectory() || e.getName().contains("..")) {
+                    if (!e.getName().startsWith(GuestImage.RECIPE)
+                            || e.isDirectory()
+                            || e.getName().contains("..")) {
                         continue;
                     }
                     Path target = tmp.resolve(e.getName().substring(GuestImage.RECIPE.length()));

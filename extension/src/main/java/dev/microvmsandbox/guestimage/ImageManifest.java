@@ -1,4 +1,4 @@
-package dev.microvmsandbox.image;
+package dev.microvmsandbox.guestimage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,7 +12,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,12 +26,12 @@ final class ImageManifest {
     static final String FILE = "manifest.json";
     /** Files every image has; manifests from before checksums were recorded list only their sizes. */
     private static final List<String> REQUIRED = List.of("vmlinux", "initrd.img", "rootfs.ext4");
+
     private static final Map<String, String> LEGACY_SIZE_KEYS =
             Map.of("vmlinux", "vmlinuxBytes", "initrd.img", "initrdBytes", "rootfs.ext4", "rootfsBytes");
 
     /** One file of the image, relative to its folder; {@code sha256} is null in legacy manifests. */
-    record Entry(String path, long bytes, String sha256) {
-    }
+    record Entry(String path, long bytes, String sha256) {}
 
     private final List<Entry> entries;
 
@@ -61,13 +60,13 @@ final class ImageManifest {
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             throw new IOException(FILE + " is missing");
         } catch (IOException e) {
-            throw new IOException(FILE + " is not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            throw new IOException(FILE + " is not valid JSON ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
         }
         List<Entry> entries = new ArrayList<>();
         JsonNode files = root == null ? null : root.get("files");
         if (files != null && files.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> f = it.next();
+            for (Map.Entry<String, JsonNode> f : files.properties()) {
                 String path = f.getKey();
                 if (path.startsWith("/") || path.contains("..")) {
                     throw new IOException(FILE + " names a file outside the image: " + path);

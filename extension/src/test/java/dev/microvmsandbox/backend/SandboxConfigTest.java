@@ -40,7 +40,9 @@ class SandboxConfigTest {
         assertThat(changed.memory().mebibytes()).isEqualTo(1024);
         assertThat(changed.cpus()).isEqualTo(4);
         assertThat(changed.env()).containsEntry("A", "1").containsEntry("B", "x=y");
-        assertThat(changed).isNotEqualTo(base).isEqualTo(base.withMemory("1g").withCpus(4).withEnv(List.of("A=1", "B=x=y")));
+        assertThat(changed)
+                .isNotEqualTo(base)
+                .isEqualTo(base.withMemory("1g").withCpus(4).withEnv(List.of("A=1", "B=x=y")));
     }
 
     @Test

@@ -49,7 +49,8 @@ public class ContainerStartBenchFixture {
 
     private static void start(String name) {
         long t0 = System.nanoTime();
-        try (GenericContainer<?> redis = new GenericContainer<>(IMAGE).withExposedPorts(6379)
+        try (GenericContainer<?> redis = new GenericContainer<>(IMAGE)
+                .withExposedPorts(6379)
                 .waitingFor(Wait.forLogMessage(".*" + READY + ".*", 1))) {
             redis.start();
             System.out.println("BENCH " + name + "=" + (System.nanoTime() - t0) / 1_000_000);

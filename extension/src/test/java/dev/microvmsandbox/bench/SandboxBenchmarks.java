@@ -2,10 +2,10 @@ package dev.microvmsandbox.bench;
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
-import dev.microvmsandbox.backend.Backend;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
-import dev.microvmsandbox.image.ImageSources;
+import dev.microvmsandbox.backend.qemu.QemuBackend;
+import dev.microvmsandbox.containerimage.ImageSources;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,7 +52,8 @@ public final class SandboxBenchmarks {
         long first = sandboxed.classMillis.get(TrivialBenchFixture.class.getName());
         long second = sandboxed.classMillis.get(TrivialBenchFixtureAgain.class.getName());
         System.out.printf("trivial class, plain on the host:             %6d ms%n", plain);
-        System.out.printf("trivial class, sandboxed, boot included:      %6d ms (whole engine run: %d ms)%n",
+        System.out.printf(
+                "trivial class, sandboxed, boot included:      %6d ms (whole engine run: %d ms)%n",
                 sandboxed.totalMillis - second, sandboxed.totalMillis);
         System.out.printf("trivial class, sandboxed, VM already running: %6d ms%n", second);
         System.out.printf("  (first class's own time after the boot:     %6d ms)%n", first);
@@ -73,9 +74,11 @@ public final class SandboxBenchmarks {
     }
 
     private static void preloadPerMiB(Path redis) {
-        try (Sandbox sandbox = Backend.qemu().start(SandboxConfig.defaults())) {
-            ImageSources.Preloaded p = ImageSources.preload(sandbox, List.of("docker-archive:" + redis), Path.of("/")).get(0);
-            System.out.printf("image preload (%d MiB): copy %d ms + podman load %d ms = %.0f ms/MiB%n",
+        try (Sandbox sandbox = QemuBackend.create().start(SandboxConfig.defaults())) {
+            ImageSources.Preloaded p = ImageSources.preload(sandbox, List.of("docker-archive:" + redis), Path.of("/"))
+                    .get(0);
+            System.out.printf(
+                    "image preload (%d MiB): copy %d ms + podman load %d ms = %.0f ms/MiB%n",
                     p.archive().bytes() >> 20, p.copyMillis(), p.loadMillis(), p.millisPerMiB());
         }
     }
@@ -83,8 +86,10 @@ public final class SandboxBenchmarks {
     /** The quickstart's Redis image, built by sandbox-image/samples/build.sh (cached). */
     private static Path redisArchive() throws IOException, InterruptedException {
         Path repo = Path.of(System.getProperty("microvm.sandbox.repo", ".."));
-        Process p = new ProcessBuilder("bash", repo.resolve("sandbox-image/samples/build.sh").toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(
+                        "bash", repo.resolve("sandbox-image/samples/build.sh").toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (p.waitFor() != 0) {
             throw new IllegalStateException("sandbox-image/samples/build.sh failed");
@@ -94,9 +99,10 @@ public final class SandboxBenchmarks {
 
     private static Timings run(String engine, boolean sandboxFilter, Class<?>... classes) {
         Launcher launcher = LauncherFactory.create(LauncherConfig.builder()
-                .enablePostDiscoveryFilterAutoRegistration(sandboxFilter).build());
-        LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
-                .filters(EngineFilter.includeEngines(engine));
+                .enablePostDiscoveryFilterAutoRegistration(sandboxFilter)
+                .build());
+        LauncherDiscoveryRequestBuilder request =
+                LauncherDiscoveryRequestBuilder.request().filters(EngineFilter.includeEngines(engine));
         for (Class<?> c : classes) {
             request.selectors(selectClass(c.getName()));
         }
@@ -123,11 +129,13 @@ public final class SandboxBenchmarks {
         @Override
         public void executionFinished(TestIdentifier id, TestExecutionResult result) {
             Long t0 = started.get(id.getUniqueId());
-            id.getSource().filter(s -> s instanceof org.junit.platform.engine.support.descriptor.ClassSource)
+            id.getSource()
+                    .filter(s -> s instanceof org.junit.platform.engine.support.descriptor.ClassSource)
                     .map(s -> ((org.junit.platform.engine.support.descriptor.ClassSource) s).getClassName())
                     .ifPresent(name -> classMillis.put(name, (System.nanoTime() - t0) / 1_000_000));
             if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
-                failures.add(id.getDisplayName() + ": " + result.getThrowable().map(Throwable::toString).orElse("?"));
+                failures.add(id.getDisplayName() + ": "
+                        + result.getThrowable().map(Throwable::toString).orElse("?"));
             }
         }
 

@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -24,7 +22,8 @@ class ChannelTest {
     private static Result feed(byte[] bytes) throws Exception {
         CompletableFuture<String> closed = new CompletableFuture<>();
         List<Object> delivered = new CopyOnWriteArrayList<>();
-        Channel channel = new Channel("test", new ByteArrayInputStream(bytes), new ByteArrayOutputStream(), 1 << 20, () -> { });
+        Channel channel =
+                new Channel("test", new ByteArrayInputStream(bytes), new ByteArrayOutputStream(), 1 << 20, () -> {});
         channel.start(new Channel.Receiver() {
             @Override
             public void message(Message message) {
@@ -44,8 +43,7 @@ class ChannelTest {
         return new Result(closed.get(10, TimeUnit.SECONDS), delivered);
     }
 
-    record Result(String reason, List<Object> delivered) {
-    }
+    record Result(String reason, List<Object> delivered) {}
 
     private static byte[] frames(Message... messages) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -60,8 +58,8 @@ class ChannelTest {
     void roundTripsMessagesAndData() throws Exception {
         PipedInputStream guestIn = new PipedInputStream(1 << 20);
         PipedOutputStream hostOut = new PipedOutputStream(guestIn);
-        Channel host = new Channel("host", new ByteArrayInputStream(new byte[0]), hostOut, 1 << 20, () -> { });
-        Channel guest = new Channel("guest", guestIn, new ByteArrayOutputStream(), 1 << 20, () -> { });
+        Channel host = new Channel("host", new ByteArrayInputStream(new byte[0]), hostOut, 1 << 20, () -> {});
+        Channel guest = new Channel("guest", guestIn, new ByteArrayOutputStream(), 1 << 20, () -> {});
         CompletableFuture<Message> got = new CompletableFuture<>();
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         guest.route(5, new Channel.Receiver() {
@@ -75,12 +73,13 @@ class ChannelTest {
                 data.writeBytes(bytes);
             }
         });
-        guest.start(m -> { });
+        guest.start(m -> {});
         byte[] payload = new byte[200_000];
         new Random(1).nextBytes(payload);
         host.sendData(5, Frame.Stream.FILE, payload, 0, payload.length);
         host.send(new Message.Exec(5, List.of("echo", "hi"), Map.of("A", "b"), null));
-        assertThat(got.get(5, TimeUnit.SECONDS)).isEqualTo(new Message.Exec(5, List.of("echo", "hi"), Map.of("A", "b"), null));
+        assertThat(got.get(5, TimeUnit.SECONDS))
+                .isEqualTo(new Message.Exec(5, List.of("echo", "hi"), Map.of("A", "b"), null));
         assertThat(data.toByteArray()).isEqualTo(payload);
     }
 
@@ -130,10 +129,20 @@ class ChannelTest {
     @Test
     void survivesRandomAndMutatedStreams() throws Exception {
         Random random = new Random(42);
-        byte[] valid = frames(new Message.Hello("1", "6.1", "17"), new Message.Ready(10, "1.41"),
-                new Message.Exited(1, 0, null), new Message.TestEvent(2, "started",
+        byte[] valid = frames(
+                new Message.Hello("1", "6.1", "17"),
+                new Message.Ready(10, "1.41"),
+                new Message.Exited(1, 0, null),
+                new Message.TestEvent(
+                        2,
+                        "started",
                         new Message.TestNode("[engine:x]", null, "d", "l", "TEST", "C", "m", "", List.of()),
-                        null, null, null, Map.of(), null, null));
+                        null,
+                        null,
+                        null,
+                        Map.of(),
+                        null,
+                        null));
         for (int round = 0; round < 2000; round++) {
             byte[] input;
             if (round % 2 == 0) {

@@ -27,8 +27,11 @@ public final class CliProcess implements AutoCloseable {
 
     /** Starts {@code SandboxCli args} with the test classpath and {@code env} added to this JVM's environment. */
     public static CliProcess start(Map<String, String> env, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
                 "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
                 "-Dmicrovm.sandbox.repo=" + System.getProperty("microvm.sandbox.repo", ""),
                 SandboxCli.class.getName()));
@@ -39,17 +42,19 @@ public final class CliProcess implements AutoCloseable {
     }
 
     private static Thread copy(InputStream in, StringBuffer into) {
-        Thread t = new Thread(() -> {
-            byte[] buffer = new byte[8192];
-            try (in) {
-                int n;
-                while ((n = in.read(buffer)) > 0) {
-                    into.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        }, "cli-output");
+        Thread t = new Thread(
+                () -> {
+                    byte[] buffer = new byte[8192];
+                    try (in) {
+                        int n;
+                        while ((n = in.read(buffer)) > 0) {
+                            into.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+                        }
+                    } catch (IOException ignored) {
+                        // the process ended
+                    }
+                },
+                "cli-output");
         t.setDaemon(true);
         t.start();
         return t;

@@ -2,7 +2,7 @@ package dev.microvmsandbox.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.microvmsandbox.image.GuestImage;
+import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -24,10 +24,12 @@ class CorruptImageIT {
 
     /** Where the superblock's magic number 0xEF53 sits in an ext4 image: the guest cannot mount it. */
     private static final long EXT4_MAGIC = 1024 + 0x38;
+
     private static final Duration NO_BOOT = Duration.ofMinutes(2);
 
     @TempDir
     Path cache;
+
     private Path image;
     private Map<String, String> env;
 
@@ -42,7 +44,10 @@ class CorruptImageIT {
             Files.copy(built.resolve(f), image.resolve(f));
         }
         // a sparse copy: the rootfs is ~650 MB of which a fifth is holes
-        Process cp = new ProcessBuilder("cp", "--sparse=always", built.resolve("rootfs.ext4").toString(), image.toString()).inheritIO().start();
+        Process cp = new ProcessBuilder(
+                        "cp", "--sparse=always", built.resolve("rootfs.ext4").toString(), image.toString())
+                .inheritIO()
+                .start();
         assertThat(cp.waitFor()).isZero();
     }
 
@@ -62,7 +67,8 @@ class CorruptImageIT {
     @Test
     void aTruncatedRootfsIsReportedBeforeAnythingBoots() throws Exception {
         long size = Files.size(image.resolve("rootfs.ext4"));
-        try (RandomAccessFile f = new RandomAccessFile(image.resolve("rootfs.ext4").toFile(), "rw")) {
+        try (RandomAccessFile f =
+                new RandomAccessFile(image.resolve("rootfs.ext4").toFile(), "rw")) {
             f.setLength(size - 4096);
         }
         try (CliProcess run = cli("run", "--memory", "512m", "--", "true")) {
@@ -79,12 +85,15 @@ class CorruptImageIT {
     void aFlippedBitInTheRootfsTurnsTheBootFailureIntoACorruptImageError() throws Exception {
         flipOneBit(image.resolve("rootfs.ext4"), EXT4_MAGIC);
         try (CliProcess sizes = cli("image")) {
-            assertThat(sizes.exitCode(NO_BOOT)).as("the cheap check sees the right sizes: %s", sizes.stderr()).isZero();
+            assertThat(sizes.exitCode(NO_BOOT))
+                    .as("the cheap check sees the right sizes: %s", sizes.stderr())
+                    .isZero();
         }
         try (CliProcess run = cli("run", "--memory", "512m", "--", "true")) {
             assertThat(run.exitCode(Duration.ofMinutes(6))).as(run.stderr()).isEqualTo(3);
             assertThat(run.stderr())
-                    .contains("error: the guest image in " + image + " is corrupt: rootfs.ext4 sha256 differs from its manifest. "
+                    .contains("error: the guest image in " + image
+                            + " is corrupt: rootfs.ext4 sha256 differs from its manifest. "
                             + "Fix: rebuild it with mvn -q -pl extension exec:java -Dexec.args=\"image --rebuild\"")
                     .contains("The failed boot: sandbox vm1 failed to boot")
                     .contains("MSB-FAIL initramfs: mount root image");
@@ -95,7 +104,8 @@ class CorruptImageIT {
         }
         try (CliProcess doctor = cli("doctor")) {
             assertThat(doctor.exitCode(NO_BOOT)).isEqualTo(1);
-            assertThat(doctor.stdout()).contains("FAIL  the guest image in " + image + " is corrupt: rootfs.ext4 sha256 differs");
+            assertThat(doctor.stdout())
+                    .contains("FAIL  the guest image in " + image + " is corrupt: rootfs.ext4 sha256 differs");
         }
     }
 
@@ -103,17 +113,23 @@ class CorruptImageIT {
     void imageRebuildPutsAGoodImageInPlaceOfACorruptOne() throws Exception {
         flipOneBit(image.resolve("vmlinux"), 4096);
         try (CliProcess rebuild = cli("image", "--rebuild")) {
-            assertThat(rebuild.exitCode(Duration.ofMinutes(15))).as(rebuild.stderr()).isZero();
+            assertThat(rebuild.exitCode(Duration.ofMinutes(15)))
+                    .as(rebuild.stderr())
+                    .isZero();
             assertThat(rebuild.stdout().strip()).isEqualTo(image.toString());
-            assertThat(rebuild.stderr()).contains("mmdebstrap done").contains("every file matches its manifest's sha256");
+            assertThat(rebuild.stderr())
+                    .contains("mmdebstrap done")
+                    .contains("every file matches its manifest's sha256");
         }
         try (CliProcess verify = cli("image", "--verify")) {
             assertThat(verify.exitCode(NO_BOOT)).as(verify.stderr()).isZero();
         }
-        try (Stream<Path> left = Files.list(cache); Stream<Path> guests = Files.list(cache.resolve("guest"))) {
+        try (Stream<Path> left = Files.list(cache);
+                Stream<Path> guests = Files.list(cache.resolve("guest"))) {
             assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("build.lock", "guest");
             assertThat(guests).containsExactly(image);
         }
-        assertThat(Files.readString(image.resolve("manifest.json"), StandardCharsets.UTF_8)).contains("\"sha256\"");
+        assertThat(Files.readString(image.resolve("manifest.json"), StandardCharsets.UTF_8))
+                .contains("\"sha256\"");
     }
 }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class SandboxCliTest {
 
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private final SandboxCli cli = new SandboxCli(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+    private final SandboxCli cli = new SandboxCli(
+            new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
 
     @AfterEach
     void clear() {
@@ -22,7 +23,8 @@ class SandboxCliTest {
     @Test
     void imageTakesOneKnownOption() {
         assertThat(cli.run(new String[] {"image", "--fix-it"})).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("image takes nothing, --verify or --rebuild; got --fix-it");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("image takes nothing, --verify or --rebuild; got --fix-it");
     }
 
     @Test
@@ -35,6 +37,7 @@ class SandboxCliTest {
     void aRebuildOfAConfiguredImageFolderIsRefused() {
         System.setProperty("microvm.sandbox.image", "/some/where");
         assertThat(cli.run(new String[] {"image", "--rebuild"})).isEqualTo(3);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("microvm.sandbox.image=/some/where is set: only the built image");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("microvm.sandbox.image=/some/where is set: only the built image");
     }
 }

@@ -1,4 +1,4 @@
-package dev.microvmsandbox.image;
+package dev.microvmsandbox.containerimage;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,6 +42,7 @@ final class FakeEngine implements AutoCloseable {
     final List<String> requests = new CopyOnWriteArrayList<>();
     /** When set, every answer is this status with this body (an engine in trouble). */
     volatile String failWith;
+
     volatile int failStatus;
 
     private FakeEngine(ServerSocketChannel server, String endpoint) {
@@ -101,11 +102,19 @@ final class FakeEngine implements AutoCloseable {
         Matcher m = IMAGE_CALL.matcher(path);
         Image image = m.matches() ? images.get(m.group(1)) : null;
         if (image == null) {
-            send(out, 404, ("{\"message\":\"No such image: " + (m.matches() ? m.group(1) : path) + "\"}")
-                    .getBytes(StandardCharsets.UTF_8), false);
+            send(
+                    out,
+                    404,
+                    ("{\"message\":\"No such image: " + (m.matches() ? m.group(1) : path) + "\"}")
+                            .getBytes(StandardCharsets.UTF_8),
+                    false);
         } else if (m.group(2).equals("json")) {
-            send(out, 200, ("{\"Id\":\"sha256:" + image.id() + "\",\"Size\":" + image.size() + "}")
-                    .getBytes(StandardCharsets.UTF_8), false);
+            send(
+                    out,
+                    200,
+                    ("{\"Id\":\"sha256:" + image.id() + "\",\"Size\":" + image.size() + "}")
+                            .getBytes(StandardCharsets.UTF_8),
+                    false);
         } else {
             send(out, 200, image.archive(), true, image.endless());
         }

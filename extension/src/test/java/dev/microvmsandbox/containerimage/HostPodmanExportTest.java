@@ -1,4 +1,4 @@
-package dev.microvmsandbox.image;
+package dev.microvmsandbox.containerimage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -35,6 +35,7 @@ class HostPodmanExportTest {
 
     @TempDir
     static Path root;
+
     private static Process service;
     private static String endpoint;
     private static String imageId;
@@ -49,17 +50,23 @@ class HostPodmanExportTest {
         Files.write(archive, helloImage(NAME));
         CommandOutput load = podman(podman, "load", "-i", archive.toString());
         assertThat(load.exit()).as("podman load: %s", load.text()).isZero();
-        imageId = podman(podman, "image", "inspect", "--format", "{{.Id}}", NAME).text().strip();
+        imageId = podman(podman, "image", "inspect", "--format", "{{.Id}}", NAME)
+                .text()
+                .strip();
 
         Path socket = root.resolve("podman.sock");
         List<String> command = new ArrayList<>(globalOptions(podman));
         command.addAll(List.of("system", "service", "--time=0", "unix://" + socket));
-        service = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(root.resolve("service.log").toFile()).start();
+        service = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(root.resolve("service.log").toFile())
+                .start();
         for (int i = 0; i < 300 && !Files.exists(socket) && service.isAlive(); i++) {
             Thread.sleep(100);
         }
-        assertThat(socket).as("podman system service: %s", Files.readString(root.resolve("service.log"))).exists();
+        assertThat(socket)
+                .as("podman system service: %s", Files.readString(root.resolve("service.log")))
+                .exists();
         endpoint = "unix://" + socket;
     }
 
@@ -111,13 +118,16 @@ class HostPodmanExportTest {
         byte[] layer = ImageSourcesTest.tar(Map.of("hello", "hello from a layer\n"));
         String diffId = "sha256:" + sha256(layer);
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/hello\"]},"
-                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diffId + "\"]}}").getBytes(StandardCharsets.UTF_8);
+                        + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diffId + "\"]}}")
+                .getBytes(StandardCharsets.UTF_8);
         String configName = sha256(config) + ".json";
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("layer.tar", layer);
         files.put(configName, config);
-        files.put("manifest.json", ("[{\"Config\":\"" + configName + "\",\"RepoTags\":[\"" + tag + "\"],"
-                + "\"Layers\":[\"layer.tar\"]}]").getBytes(StandardCharsets.UTF_8));
+        files.put(
+                "manifest.json",
+                ("[{\"Config\":\"" + configName + "\",\"RepoTags\":[\"" + tag + "\"]," + "\"Layers\":[\"layer.tar\"]}]")
+                        .getBytes(StandardCharsets.UTF_8));
         return ImageSourcesTest.tarOf(files);
     }
 
@@ -131,13 +141,23 @@ class HostPodmanExportTest {
 
     // ---- podman on its own storage --------------------------------------------------------
 
-    private record CommandOutput(int exit, String text) {
-    }
+    private record CommandOutput(int exit, String text) {}
 
     private static List<String> globalOptions(Path podman) {
-        return List.of(podman.toString(), "--root", root.resolve("storage").toString(),
-                "--runroot", root.resolve("run").toString(), "--tmpdir", root.resolve("libpod").toString(),
-                "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none");
+        return List.of(
+                podman.toString(),
+                "--root",
+                root.resolve("storage").toString(),
+                "--runroot",
+                root.resolve("run").toString(),
+                "--tmpdir",
+                root.resolve("libpod").toString(),
+                "--storage-driver",
+                "vfs",
+                "--cgroup-manager",
+                "cgroupfs",
+                "--events-backend",
+                "none");
     }
 
     private static CommandOutput podman(Path podman, String... args) throws IOException, InterruptedException {

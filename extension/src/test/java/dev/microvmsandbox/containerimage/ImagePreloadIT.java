@@ -1,12 +1,13 @@
-package dev.microvmsandbox.image;
+package dev.microvmsandbox.containerimage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.microvmsandbox.backend.Backend;
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
+import dev.microvmsandbox.backend.qemu.QemuBackend;
+import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,19 +55,23 @@ class ImagePreloadIT {
         ImageArchive docker = sources.resolve("docker-archive:images/busybox.tar");
         assertThat(docker.format()).isEqualTo(ImageArchive.Format.DOCKER_ARCHIVE);
         Path oci = images.resolve("oci-busybox.tar");
-        try (Sandbox first = Backend.qemu().start(config())) {
+        try (Sandbox first = QemuBackend.create().start(config())) {
             sources.preload(first, List.of(docker));
             assertThat(imageNames(first)).contains(BUSYBOX);
             CommandResult run = sh(first, "podman run --rm " + BUSYBOX + " echo from-docker-archive");
             assertThat(run.stdout()).as(run.stderr()).isEqualTo("from-docker-archive\n");
 
-            CommandResult save = sh(first, "podman tag " + BUSYBOX + " " + OCI_NAME
-                    + " && podman save --format oci-archive -o /tmp/oci-busybox.tar " + OCI_NAME);
+            CommandResult save = sh(
+                    first,
+                    "podman tag " + BUSYBOX + " " + OCI_NAME
+                            + " && podman save --format oci-archive -o /tmp/oci-busybox.tar " + OCI_NAME);
             assertThat(save.exitCode()).as(save.stderr()).isZero();
-            CommandResult rename = sh(first, "mkdir /tmp/short && tar -xf /tmp/oci-busybox.tar -C /tmp/short"
-                    + " && sed -i 's#\"org.opencontainers.image.ref.name\":\"[^\"]*\"#"
-                    + "\"org.opencontainers.image.ref.name\":\"" + SHORT_NAME + "\"#' /tmp/short/index.json"
-                    + " && tar -cf /tmp/short.tar -C /tmp/short .");
+            CommandResult rename = sh(
+                    first,
+                    "mkdir /tmp/short && tar -xf /tmp/oci-busybox.tar -C /tmp/short"
+                            + " && sed -i 's#\"org.opencontainers.image.ref.name\":\"[^\"]*\"#"
+                            + "\"org.opencontainers.image.ref.name\":\"" + SHORT_NAME + "\"#' /tmp/short/index.json"
+                            + " && tar -cf /tmp/short.tar -C /tmp/short .");
             assertThat(rename.exitCode()).as(rename.stderr()).isZero();
             first.copyOut("/tmp/oci-busybox.tar", oci, 64L << 20);
             first.copyOut("/tmp/short.tar", images.resolve("short.tar"), 64L << 20);
@@ -81,16 +86,20 @@ class ImagePreloadIT {
         assertThat(shortName.names()).containsExactly(SHORT_NAME);
         assertThat(shortName.guestNames()).containsExactly("localhost/" + SHORT_NAME);
 
-        try (Sandbox fresh = Backend.qemu().start(config())) {
+        try (Sandbox fresh = QemuBackend.create().start(config())) {
             // preload checks that each archive's guest names exist afterwards
             List<ImageSources.Preloaded> loaded = sources.preload(fresh, List.of(archive, shortName));
             assertThat(loaded).extracting(ImageSources.Preloaded::archive).containsExactly(archive, shortName);
             // only the OCI archives' names: the docker-archive's went with the first sandbox
             assertThat(imageNames(fresh)).containsExactlyInAnyOrder(OCI_NAME, "localhost/" + SHORT_NAME);
-            CommandResult run = sh(fresh, "podman run --rm " + OCI_NAME + " echo from-oci-archive"
-                    + " && podman run --rm " + SHORT_NAME + " echo by-short-name");
+            CommandResult run = sh(
+                    fresh,
+                    "podman run --rm " + OCI_NAME + " echo from-oci-archive" + " && podman run --rm " + SHORT_NAME
+                            + " echo by-short-name");
             assertThat(run.stdout()).as(run.stderr()).isEqualTo("from-oci-archive\nby-short-name\n");
-            assertThat(sh(fresh, "ls " + ImageSources.GUEST_DIR).stdout()).as("archives are deleted once loaded").isEmpty();
+            assertThat(sh(fresh, "ls " + ImageSources.GUEST_DIR).stdout())
+                    .as("archives are deleted once loaded")
+                    .isEmpty();
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.microvmsandbox.image;
+package dev.microvmsandbox.containerimage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -103,8 +103,10 @@ class ImageSourcesTest {
     void ociArchiveIsDetectedByItsIndex() throws IOException {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
-        m.put("index.json", "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                + "\"digest\":\"sha256:00\",\"size\":1,\"annotations\":{\"org.opencontainers.image.ref.name\":\"localhost/x:2\"}}]}");
+        m.put(
+                "index.json",
+                "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                        + "\"digest\":\"sha256:00\",\"size\":1,\"annotations\":{\"org.opencontainers.image.ref.name\":\"localhost/x:2\"}}]}");
         Path f = tmp.resolve("project/x.oci.tar");
         Files.createDirectories(f.getParent());
         Files.write(f, tar(m));
@@ -119,11 +121,19 @@ class ImageSourcesTest {
         Path f = tmp.resolve("x.tar");
         List<String> names = List.of("redis:7", "samples/redis", "7", "quay.io/x/y:1", "localhost/z:2");
         assertThat(new ImageArchive("e", f, ImageArchive.Format.DOCKER_ARCHIVE, names, 0, "o").guestNames())
-                .containsExactly("docker.io/library/redis:7", "docker.io/samples/redis:latest",
-                        "docker.io/library/7:latest", "quay.io/x/y:1", "localhost/z:2");
+                .containsExactly(
+                        "docker.io/library/redis:7",
+                        "docker.io/samples/redis:latest",
+                        "docker.io/library/7:latest",
+                        "quay.io/x/y:1",
+                        "localhost/z:2");
         assertThat(new ImageArchive("e", f, ImageArchive.Format.OCI_ARCHIVE, names, 0, "o").guestNames())
-                .containsExactly("localhost/redis:7", "localhost/samples/redis:latest", "localhost/7:latest",
-                        "quay.io/x/y:1", "localhost/z:2");
+                .containsExactly(
+                        "localhost/redis:7",
+                        "localhost/samples/redis:latest",
+                        "localhost/7:latest",
+                        "quay.io/x/y:1",
+                        "localhost/z:2");
     }
 
     @Test
@@ -141,7 +151,8 @@ class ImageSourcesTest {
         Files.createDirectories(f.getParent());
         Files.write(f, tar(Map.of("readme.txt", "hi")));
         assertThatThrownBy(() -> sources(List.of()).resolve("docker-archive:notes.tar"))
-                .hasMessageContaining("not an image archive").hasMessageContaining("manifest.json");
+                .hasMessageContaining("not an image archive")
+                .hasMessageContaining("manifest.json");
         Files.writeString(f, "plain text, not a tar at all ".repeat(40));
         assertThatThrownBy(() -> sources(List.of()).resolve("docker-archive:notes.tar"))
                 .hasMessageContaining("not a tar archive");
@@ -156,7 +167,8 @@ class ImageSourcesTest {
     @Test
     void anUnknownNameListsEveryEngineTried() {
         String missingSocket = "unix://" + tmp.resolve("docker.sock");
-        assertThatThrownBy(() -> sources(List.of(missingSocket, "ftp://nowhere")).resolve("localhost/samples/redsi:7"))
+        assertThatThrownBy(
+                        () -> sources(List.of(missingSocket, "ftp://nowhere")).resolve("localhost/samples/redsi:7"))
                 .isInstanceOf(SandboxException.class)
                 .hasMessageContaining("Image 'localhost/samples/redsi:7' not found. Tried:")
                 .hasMessageContaining("Docker API at " + missingSocket + ": no such socket")
@@ -167,7 +179,8 @@ class ImageSourcesTest {
     @Test
     void allBadEntriesAreReportedTogether() {
         assertThatThrownBy(() -> sources(List.of()).resolve(List.of("docker-archive:a.tar", "docker-archive:b.tar")))
-                .hasMessageContaining("a.tar").hasMessageContaining("b.tar");
+                .hasMessageContaining("a.tar")
+                .hasMessageContaining("b.tar");
     }
 
     @Test
@@ -179,9 +192,14 @@ class ImageSourcesTest {
     @Test
     void defaultEndpointsPutDockerHostFirst() {
         Map<String, String> env = Map.of("DOCKER_HOST", "tcp://example:2375", "XDG_RUNTIME_DIR", "/run/user/1000");
-        assertThat(ImageSources.defaultEndpoints(env::get)).containsExactly("tcp://example:2375",
-                "unix:///var/run/docker.sock", "unix:///run/podman/podman.sock", "unix:///run/user/1000/podman/podman.sock");
-        assertThat(ImageSources.defaultCacheDir(Map.of("MICROVM_SANDBOX_CACHE", "/c")::get)).isEqualTo(Path.of("/c"));
+        assertThat(ImageSources.defaultEndpoints(env::get))
+                .containsExactly(
+                        "tcp://example:2375",
+                        "unix:///var/run/docker.sock",
+                        "unix:///run/podman/podman.sock",
+                        "unix:///run/user/1000/podman/podman.sock");
+        assertThat(ImageSources.defaultCacheDir(Map.of("MICROVM_SANDBOX_CACHE", "/c")::get))
+                .isEqualTo(Path.of("/c"));
     }
 
     @Test
@@ -253,8 +271,8 @@ class ImageSourcesTest {
             broken.failStatus = 500;
             broken.failWith = "storage is corrupt";
             String missing = "unix://" + tmp.resolve("none.sock");
-            ImageSources s = sources(List.of(missing, "unix://" + stale, empty.endpoint(), broken.endpoint(),
-                    full.endpoint()));
+            ImageSources s =
+                    sources(List.of(missing, "unix://" + stale, empty.endpoint(), broken.endpoint(), full.endpoint()));
             assertThat(s.resolve("localhost/app:1").origin()).isEqualTo("exported from " + full.endpoint());
 
             assertThatThrownBy(() -> s.resolve("localhost/other:1"))
@@ -263,8 +281,8 @@ class ImageSourcesTest {
                     .hasMessageContaining("Docker API at " + missing + ": no such socket")
                     .hasMessageContaining("Docker API at unix://" + stale + ": ")
                     .hasMessageContaining("Docker API at " + empty.endpoint() + ": no image named localhost/other:1")
-                    .hasMessageContaining("Docker API at " + broken.endpoint()
-                            + ": inspect answered HTTP 500: storage is corrupt")
+                    .hasMessageContaining(
+                            "Docker API at " + broken.endpoint() + ": inspect answered HTTP 500: storage is corrupt")
                     .hasMessageContaining("Docker API at " + full.endpoint() + ": no image named localhost/other:1");
         }
     }
@@ -273,10 +291,15 @@ class ImageSourcesTest {
     void anExportLargerThanTheImageIsCutOffAndNotCached() throws Exception {
         // an engine that never stops sending: the export must end at the limit, not drain the stream
         try (FakeEngine engine = FakeEngine.onUnixSocket(tmp.resolve("engine.sock"))
-                .with("localhost/big:1", new FakeEngine.Image("34".repeat(32), 1024, exportOf("localhost/big:1"), true))) {
-            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(
-                    () -> sources(List.of(engine.endpoint())).resolve("localhost/big:1"))
-                    .hasMessageContaining("Docker API at " + engine.endpoint() + ": export larger than 64 MiB"));
+                .with(
+                        "localhost/big:1",
+                        new FakeEngine.Image("34".repeat(32), 1024, exportOf("localhost/big:1"), true))) {
+            assertTimeoutPreemptively(
+                    Duration.ofSeconds(60),
+                    () -> assertThatThrownBy(
+                                    () -> sources(List.of(engine.endpoint())).resolve("localhost/big:1"))
+                            .hasMessageContaining(
+                                    "Docker API at " + engine.endpoint() + ": export larger than 64 MiB"));
             assertThat(tmp.resolve("cache/host-images/" + "34".repeat(32))).isEmptyDirectory();
         }
     }
@@ -285,10 +308,10 @@ class ImageSourcesTest {
     void anOversizedAnswerIsRefused() throws Exception {
         try (FakeEngine engine = FakeEngine.onUnixSocket(tmp.resolve("engine.sock"))) {
             engine.failStatus = 500;
-            engine.failWith = "x".repeat((int) HostEngine.MAX_ANSWER_BYTES + 1);
+            engine.failWith = "x".repeat((int) ContainerEngineExport.MAX_ANSWER_BYTES + 1);
             assertThatThrownBy(() -> sources(List.of(engine.endpoint())).resolve("localhost/app:1"))
                     .hasMessageContaining("Docker API at " + engine.endpoint() + ": ")
-                    .hasMessageContaining("answer larger than " + HostEngine.MAX_ANSWER_BYTES);
+                    .hasMessageContaining("answer larger than " + ContainerEngineExport.MAX_ANSWER_BYTES);
         }
     }
 

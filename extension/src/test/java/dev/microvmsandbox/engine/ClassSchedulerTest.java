@@ -20,26 +20,44 @@ class ClassSchedulerTest {
     @Test
     void runsOneAfterAnotherUnlessParallelIsOn() {
         assertThat(ClassScheduler.from(parameters(Map.of())).maxParallel()).isEqualTo(1);
-        assertThat(ClassScheduler.from(parameters(Map.of(ClassScheduler.MAX_SANDBOXES, "3"))).maxParallel()).isEqualTo(1);
-        assertThat(ClassScheduler.from(parameters(Map.of(ClassScheduler.ENABLED, "true",
-                ClassScheduler.MAX_SANDBOXES, "3"))).maxParallel()).isEqualTo(3);
+        assertThat(ClassScheduler.from(parameters(Map.of(ClassScheduler.MAX_SANDBOXES, "3")))
+                        .maxParallel())
+                .isEqualTo(1);
+        assertThat(ClassScheduler.from(
+                                parameters(Map.of(ClassScheduler.ENABLED, "true", ClassScheduler.MAX_SANDBOXES, "3")))
+                        .maxParallel())
+                .isEqualTo(3);
     }
 
     @Test
     void followsJupitersSwitchUnlessItsOwnIsSet() {
-        assertThat(ClassScheduler.from(parameters(Map.of(ClassScheduler.JUPITER_ENABLED, "true",
-                ClassScheduler.MAX_SANDBOXES, "2"))).maxParallel()).isEqualTo(2);
-        assertThat(ClassScheduler.from(parameters(Map.of(ClassScheduler.JUPITER_ENABLED, "true",
-                ClassScheduler.ENABLED, "false", ClassScheduler.MAX_SANDBOXES, "2"))).maxParallel()).isEqualTo(1);
+        assertThat(ClassScheduler.from(parameters(
+                                Map.of(ClassScheduler.JUPITER_ENABLED, "true", ClassScheduler.MAX_SANDBOXES, "2")))
+                        .maxParallel())
+                .isEqualTo(2);
+        assertThat(ClassScheduler.from(parameters(Map.of(
+                                ClassScheduler.JUPITER_ENABLED,
+                                "true",
+                                ClassScheduler.ENABLED,
+                                "false",
+                                ClassScheduler.MAX_SANDBOXES,
+                                "2")))
+                        .maxParallel())
+                .isEqualTo(1);
     }
 
     @Test
     void aWrongValueIsAProblemThatNamesTheParameterAndARightValue() {
-        assertThat(ClassScheduler.from(parameters(Map.of(ClassScheduler.ENABLED, "yes"))).problem())
-                .hasValueSatisfying(p -> assertThat(p).contains(ClassScheduler.ENABLED + "=yes").contains("=true"));
-        assertThat(ClassScheduler.from(parameters(Map.of(ClassScheduler.ENABLED, "true",
-                ClassScheduler.MAX_SANDBOXES, "0"))).problem())
-                .hasValueSatisfying(p -> assertThat(p).contains(ClassScheduler.MAX_SANDBOXES + "=0").contains("=2"));
+        assertThat(ClassScheduler.from(parameters(Map.of(ClassScheduler.ENABLED, "yes")))
+                        .problem())
+                .hasValueSatisfying(p ->
+                        assertThat(p).contains(ClassScheduler.ENABLED + "=yes").contains("=true"));
+        assertThat(ClassScheduler.from(
+                                parameters(Map.of(ClassScheduler.ENABLED, "true", ClassScheduler.MAX_SANDBOXES, "0")))
+                        .problem())
+                .hasValueSatisfying(p -> assertThat(p)
+                        .contains(ClassScheduler.MAX_SANDBOXES + "=0")
+                        .contains("=2"));
         assertThat(ClassScheduler.from(parameters(Map.of())).problem()).isEmpty();
     }
 
@@ -85,7 +103,9 @@ class ClassSchedulerTest {
 
     private static void await(CountDownLatch latch) {
         try {
-            assertThat(latch.await(30, TimeUnit.SECONDS)).as("both classes ran at once").isTrue();
+            assertThat(latch.await(30, TimeUnit.SECONDS))
+                    .as("both classes ran at once")
+                    .isTrue();
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }

@@ -24,9 +24,11 @@ class GuestIdsTest {
         assertThatThrownBy(() -> GuestIds.toHost(null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> GuestIds.toHost("")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> GuestIds.toHost("no segments")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> GuestIds.toHost("[engine:junit-vintage]/[runner:x]")).hasMessageContaining("another engine");
+        assertThatThrownBy(() -> GuestIds.toHost("[engine:junit-vintage]/[runner:x]"))
+                .hasMessageContaining("another engine");
         assertThatThrownBy(() -> GuestIds.toHost("[class:x]")).hasMessageContaining("another engine");
-        assertThatThrownBy(() -> GuestIds.toHost("[engine:junit-jupiter]" + "/[a:b]".repeat(40))).hasMessageContaining("segments");
+        assertThatThrownBy(() -> GuestIds.toHost("[engine:junit-jupiter]" + "/[a:b]".repeat(40)))
+                .hasMessageContaining("segments");
         assertThatThrownBy(() -> GuestIds.toHost("[engine:junit-jupiter]/[class:" + "x".repeat(5000) + "]"))
                 .hasMessageContaining("longer");
     }

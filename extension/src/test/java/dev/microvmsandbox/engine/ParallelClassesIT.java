@@ -36,13 +36,18 @@ class ParallelClassesIT {
         Event endA = event(results, A, EventType.FINISHED);
         Event endB = event(results, B, EventType.FINISHED);
         assertThat(overlap(startA.getTimestamp(), endA.getTimestamp(), startB.getTimestamp(), endB.getTimestamp()))
-                .as("A ran %s..%s, B ran %s..%s", startA.getTimestamp(), endA.getTimestamp(),
-                        startB.getTimestamp(), endB.getTimestamp())
+                .as(
+                        "A ran %s..%s, B ran %s..%s",
+                        startA.getTimestamp(), endA.getTimestamp(), startB.getTimestamp(), endB.getTimestamp())
                 .isTrue();
 
         Map<String, String> bootIds = results.testEvents().reportingEntryPublished().stream()
-                .collect(Collectors.toMap(ParallelClassesIT::className,
-                        e -> e.getPayload(ReportEntry.class).orElseThrow().getKeyValuePairs().get("bootId")));
+                .collect(Collectors.toMap(
+                        ParallelClassesIT::className,
+                        e -> e.getPayload(ReportEntry.class)
+                                .orElseThrow()
+                                .getKeyValuePairs()
+                                .get("bootId")));
         assertThat(bootIds).containsOnlyKeys(A, B);
         assertThat(bootIds.get(A)).as("boot ids of the two guests").isNotBlank().isNotEqualTo(bootIds.get(B));
     }
@@ -52,12 +57,17 @@ class ParallelClassesIT {
     }
 
     private static Event event(EngineExecutionResults results, String className, EventType type) {
-        return results.testEvents().filter(e -> e.getType() == type && className(e).equals(className))
-                .findFirst().orElseThrow(() -> new AssertionError("no " + type + " event of a test of " + className));
+        return results.testEvents()
+                .filter(e -> e.getType() == type && className(e).equals(className))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + type + " event of a test of " + className));
     }
 
     private static String className(Event e) {
-        return e.getTestDescriptor().getParent().orElseThrow().getSource()
+        return e.getTestDescriptor()
+                .getParent()
+                .orElseThrow()
+                .getSource()
                 .filter(org.junit.platform.engine.support.descriptor.ClassSource.class::isInstance)
                 .map(s -> ((org.junit.platform.engine.support.descriptor.ClassSource) s).getClassName())
                 .orElse("?");

@@ -17,7 +17,8 @@ final class RecordingListener implements EngineExecutionListener {
 
     @Override
     public synchronized void dynamicTestRegistered(TestDescriptor d) {
-        calls.add("registered " + name(d) + " under " + d.getParent().map(RecordingListener::name).orElse("-"));
+        calls.add("registered " + name(d) + " under "
+                + d.getParent().map(RecordingListener::name).orElse("-"));
     }
 
     @Override

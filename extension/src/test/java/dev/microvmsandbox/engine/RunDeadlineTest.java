@@ -29,10 +29,19 @@ class RunDeadlineTest {
                 .selectors(selectClass(FIRST), selectClass(SECOND))
                 .configurationParameter(RunDeadline.PARAMETER, "100ms")
                 .execute()
-                .containerEvents().assertThatEvents()
-                .haveExactly(1, event(container("GuestBehaviourFixture"), finishedWithFailure(message("boot failed on purpose"))))
-                .haveExactly(1, event(container("OversizedOutputFixture"),
-                        finishedWithFailure(message(m -> m.contains("the run's timeout of 100ms") && m.contains("did not run")))));
+                .containerEvents()
+                .assertThatEvents()
+                .haveExactly(
+                        1,
+                        event(
+                                container("GuestBehaviourFixture"),
+                                finishedWithFailure(message("boot failed on purpose"))))
+                .haveExactly(
+                        1,
+                        event(
+                                container("OversizedOutputFixture"),
+                                finishedWithFailure(message(
+                                        m -> m.contains("the run's timeout of 100ms") && m.contains("did not run")))));
         assertThat(boots).hasValue(1);
     }
 
@@ -44,9 +53,13 @@ class RunDeadlineTest {
                 .selectors(selectClass(FIRST))
                 .configurationParameter(RunDeadline.PARAMETER, "forever")
                 .execute()
-                .containerEvents().assertThatEvents()
-                .haveExactly(1, event(container("GuestBehaviourFixture"),
-                        finishedWithFailure(message(m -> m.contains("microvm.sandbox.runTimeout=2h")))));
+                .containerEvents()
+                .assertThatEvents()
+                .haveExactly(
+                        1,
+                        event(
+                                container("GuestBehaviourFixture"),
+                                finishedWithFailure(message(m -> m.contains("microvm.sandbox.runTimeout=2h")))));
     }
 
     private static void sleep(long millis) {

@@ -28,13 +28,23 @@ class SandboxSettingsTest {
 
     @Test
     void parametersGiveDefaultsAndAnnotationOverrides() {
-        Map<String, String> p = Map.of("microvm.sandbox.memory", "512m", "microvm.sandbox.cpus", "3",
-                "microvm.sandbox.timeout", "2m", "microvm.sandbox.isolation", "per-class",
-                "microvm.sandbox.accelerator", "tcg", "microvm.sandbox.requireKvm", "true");
+        Map<String, String> p = Map.of(
+                "microvm.sandbox.memory",
+                "512m",
+                "microvm.sandbox.cpus",
+                "3",
+                "microvm.sandbox.timeout",
+                "2m",
+                "microvm.sandbox.isolation",
+                "per-class",
+                "microvm.sandbox.accelerator",
+                "tcg",
+                "microvm.sandbox.requireKvm",
+                "true");
 
         SandboxSettings fromParameters = SandboxSettings.resolve(BASE, params(p), SandboxAnnotation.DEFAULTS);
-        SandboxSettings overridden = SandboxSettings.resolve(BASE, params(p),
-                new SandboxAnnotation("3g", 1, "90s", List.of(), List.of("A=1"), "PER_RUN"));
+        SandboxSettings overridden = SandboxSettings.resolve(
+                BASE, params(p), new SandboxAnnotation("3g", 1, "90s", List.of(), List.of("A=1"), "PER_RUN"));
 
         assertThat(fromParameters.config().memory().mebibytes()).isEqualTo(512);
         assertThat(fromParameters.config().cpus()).isEqualTo(3);
@@ -52,24 +62,31 @@ class SandboxSettingsTest {
     @Test
     void wrongAnnotationValuesNameTheAttributeAndAnExample() {
         assertThatThrownBy(() -> resolve(new SandboxAnnotation("lots", 0, "", List.of(), List.of(), "DEFAULT")))
-                .hasMessageContaining("memory = \"lots\"").hasMessageContaining("memory = \"2g\"");
+                .hasMessageContaining("memory = \"lots\"")
+                .hasMessageContaining("memory = \"2g\"");
         assertThatThrownBy(() -> resolve(new SandboxAnnotation("", -1, "", List.of(), List.of(), "DEFAULT")))
-                .hasMessageContaining("cpus = -1").hasMessageContaining("cpus = 2");
+                .hasMessageContaining("cpus = -1")
+                .hasMessageContaining("cpus = 2");
         assertThatThrownBy(() -> resolve(new SandboxAnnotation("", 0, "soon", List.of(), List.of(), "DEFAULT")))
-                .hasMessageContaining("timeout = \"soon\"").hasMessageContaining("timeout = \"10m\"");
+                .hasMessageContaining("timeout = \"soon\"")
+                .hasMessageContaining("timeout = \"10m\"");
         assertThatThrownBy(() -> resolve(new SandboxAnnotation("", 0, "", List.of(), List.of("NOVALUE"), "DEFAULT")))
-                .hasMessageContaining("env = [NOVALUE]").hasMessageContaining("NAME=value");
+                .hasMessageContaining("env = [NOVALUE]")
+                .hasMessageContaining("NAME=value");
     }
 
     @Test
     void wrongParametersNameTheKeyAndAnExample() {
         assertThatThrownBy(() -> SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.memory", "lots")), null))
-                .hasMessageContaining("microvm.sandbox.memory=lots").hasMessageContaining("microvm.sandbox.memory=2g");
-        assertThatThrownBy(() -> SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.isolation", "shared")), null))
+                .hasMessageContaining("microvm.sandbox.memory=lots")
+                .hasMessageContaining("microvm.sandbox.memory=2g");
+        assertThatThrownBy(() ->
+                        SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.isolation", "shared")), null))
                 .hasMessageContaining("microvm.sandbox.isolation=per_class");
         assertThatThrownBy(() -> SandboxSettings.strictMode(params(Map.of("microvm.sandbox.mode", "paranoid"))))
                 .hasMessageContaining("microvm.sandbox.mode=strict");
-        assertThat(SandboxSettings.strictMode(params(Map.of("microvm.sandbox.mode", "STRICT")))).isTrue();
+        assertThat(SandboxSettings.strictMode(params(Map.of("microvm.sandbox.mode", "STRICT"))))
+                .isTrue();
         assertThat(SandboxSettings.strictMode(params(Map.of()))).isFalse();
     }
 

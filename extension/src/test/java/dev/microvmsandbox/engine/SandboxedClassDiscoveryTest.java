@@ -48,7 +48,8 @@ class SandboxedClassDiscoveryTest {
         TestDescriptor engine = discover(Map.of(), selectClass(FIXTURES + "StaticInitialiserFixture"));
 
         assertThat(engine.getChildren()).singleElement().satisfies(child -> {
-            assertThat(child.getUniqueId()).hasToString("[engine:microvm-sandbox]/[class:" + FIXTURES + "StaticInitialiserFixture]");
+            assertThat(child.getUniqueId())
+                    .hasToString("[engine:microvm-sandbox]/[class:" + FIXTURES + "StaticInitialiserFixture]");
             assertThat(child.getDisplayName()).isEqualTo("StaticInitialiserFixture");
             assertThat(child.getLegacyReportingName()).isEqualTo(FIXTURES + "StaticInitialiserFixture");
             assertThat(child.getChildren()).isEmpty();
@@ -59,11 +60,19 @@ class SandboxedClassDiscoveryTest {
     void readsAnnotationValuesFromBytes() {
         ClassFileIndex index = ClassFileIndex.forContextClassLoader();
 
-        SandboxAnnotation a = index.sandboxAnnotation(FIXTURES + "StaticInitialiserFixture").orElseThrow();
+        SandboxAnnotation a =
+                index.sandboxAnnotation(FIXTURES + "StaticInitialiserFixture").orElseThrow();
 
-        assertThat(a).isEqualTo(new SandboxAnnotation("1g", 1, "5m", List.of("docker-archive:images/redis.tar"),
-                List.of("MODE=test", "LEVEL=3"), "PER_CLASS"));
-        assertThat(index.sandboxAnnotation(FIXTURES + "SubclassOfSandboxedFixture")).contains(a);
+        assertThat(a)
+                .isEqualTo(new SandboxAnnotation(
+                        "1g",
+                        1,
+                        "5m",
+                        List.of("docker-archive:images/redis.tar"),
+                        List.of("MODE=test", "LEVEL=3"),
+                        "PER_CLASS"));
+        assertThat(index.sandboxAnnotation(FIXTURES + "SubclassOfSandboxedFixture"))
+                .contains(a);
         assertThat(index.sandboxAnnotation(FIXTURES + "PlainJupiterFixture")).isEmpty();
     }
 
@@ -75,7 +84,7 @@ class SandboxedClassDiscoveryTest {
         assertThat(settings.config().memory().mebibytes()).isEqualTo(1024);
         assertThat(settings.config().cpus()).isEqualTo(1);
         assertThat(settings.config().env()).containsEntry("MODE", "test").containsEntry("LEVEL", "3");
-        assertThat(settings.config().images()).containsExactly("docker-archive:images/redis.tar");
+        assertThat(settings.images()).containsExactly("docker-archive:images/redis.tar");
         assertThat(settings.classTimeout()).hasMinutes(5);
         assertThat(settings.isolation()).isEqualTo(MicroVmSandbox.Isolation.PER_CLASS);
         assertThat(settings.config().classpath()).isNotEmpty();
@@ -83,13 +92,19 @@ class SandboxedClassDiscoveryTest {
 
     @Test
     void wrongAnnotationValueFailsOnlyThatClass() {
-        TestDescriptor engine = discover(Map.of(), selectClass(FIXTURES + "BadMemoryFixture"),
+        TestDescriptor engine = discover(
+                Map.of(),
+                selectClass(FIXTURES + "BadMemoryFixture"),
                 selectClass(FIXTURES + "StaticInitialiserFixture"));
 
         assertThat(engine.getChildren()).hasSize(2);
-        SandboxedClassDescriptor bad = (SandboxedClassDescriptor) engine.getChildren().iterator().next();
-        assertThat(bad.settingsError()).get().asString()
-                .contains("memory = \"lots\"").contains("write it like @MicroVmSandbox(memory = \"2g\")");
+        SandboxedClassDescriptor bad =
+                (SandboxedClassDescriptor) engine.getChildren().iterator().next();
+        assertThat(bad.settingsError())
+                .get()
+                .asString()
+                .contains("memory = \"lots\"")
+                .contains("write it like @MicroVmSandbox(memory = \"2g\")");
     }
 
     @Test
@@ -101,8 +116,10 @@ class SandboxedClassDiscoveryTest {
 
     @Test
     void strictModeSandboxesEveryJupiterTestClass() {
-        TestDescriptor engine = discover(Map.of("microvm.sandbox.mode", "strict"),
-                selectClass(FIXTURES + "PlainJupiterFixture"), selectClass(FIXTURES + "NotATestFixture"));
+        TestDescriptor engine = discover(
+                Map.of("microvm.sandbox.mode", "strict"),
+                selectClass(FIXTURES + "PlainJupiterFixture"),
+                selectClass(FIXTURES + "NotATestFixture"));
 
         assertThat(names(engine)).containsExactly(FIXTURES + "PlainJupiterFixture");
     }
@@ -110,19 +127,28 @@ class SandboxedClassDiscoveryTest {
     @Test
     void packageSelectorScansClassFiles() {
         TestDescriptor mixed = discover(Map.of(), selectPackage("dev.microvmsandbox.fixtures"));
-        TestDescriptor strict = discover(Map.of("microvm.sandbox.mode", "strict"), selectPackage("dev.microvmsandbox.fixtures"));
+        TestDescriptor strict =
+                discover(Map.of("microvm.sandbox.mode", "strict"), selectPackage("dev.microvmsandbox.fixtures"));
 
-        assertThat(names(mixed)).contains(FIXTURES + "StaticInitialiserFixture", FIXTURES + "SubclassOfSandboxedFixture",
-                FIXTURES + "GuestBehaviourFixture").doesNotContain(FIXTURES + "PlainJupiterFixture",
-                FIXTURES + "GuestBehaviourFixture$NestedCases", FIXTURES + "NotATestFixture");
-        assertThat(names(strict)).contains(FIXTURES + "PlainJupiterFixture", FIXTURES + "HostileDiscoveryFixture")
-                .doesNotContain(FIXTURES + "PlainJupiterFixture$Inner", FIXTURES + "NotATestFixture", FIXTURES + "HostMarker");
+        assertThat(names(mixed))
+                .contains(
+                        FIXTURES + "StaticInitialiserFixture",
+                        FIXTURES + "SubclassOfSandboxedFixture",
+                        FIXTURES + "GuestBehaviourFixture")
+                .doesNotContain(
+                        FIXTURES + "PlainJupiterFixture",
+                        FIXTURES + "GuestBehaviourFixture$NestedCases",
+                        FIXTURES + "NotATestFixture");
+        assertThat(names(strict))
+                .contains(FIXTURES + "PlainJupiterFixture", FIXTURES + "HostileDiscoveryFixture")
+                .doesNotContain(
+                        FIXTURES + "PlainJupiterFixture$Inner", FIXTURES + "NotATestFixture", FIXTURES + "HostMarker");
     }
 
     @Test
     void methodSelectorBecomesGuestMethodSelection() {
-        SandboxedClassDescriptor d = onlyClass(discover(Map.of(),
-                selectMethod(FIXTURES + "GuestBehaviourFixture", "parameterized", "int")));
+        SandboxedClassDescriptor d =
+                onlyClass(discover(Map.of(), selectMethod(FIXTURES + "GuestBehaviourFixture", "parameterized", "int")));
 
         assertThat(d.guestClassNames()).isEmpty();
         assertThat(d.guestMethods()).containsExactly(FIXTURES + "GuestBehaviourFixture#parameterized(int)");
@@ -130,7 +156,8 @@ class SandboxedClassDiscoveryTest {
 
     @Test
     void nestedClassSelectorSelectsItUnderItsEnclosingClass() {
-        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectClass(FIXTURES + "GuestBehaviourFixture$NestedCases")));
+        SandboxedClassDescriptor d =
+                onlyClass(discover(Map.of(), selectClass(FIXTURES + "GuestBehaviourFixture$NestedCases")));
 
         assertThat(d.className()).isEqualTo(FIXTURES + "GuestBehaviourFixture");
         assertThat(d.guestClassNames()).containsExactly(FIXTURES + "GuestBehaviourFixture$NestedCases");
@@ -143,13 +170,16 @@ class SandboxedClassDiscoveryTest {
 
         SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectUniqueId(hostId)));
 
-        assertThat(d.guestUniqueIds()).containsExactly("[engine:junit-jupiter]/[class:" + FIXTURES
-                + "GuestBehaviourFixture]/[nested-class:NestedCases]/[method:nestedPasses()]");
+        assertThat(d.guestUniqueIds())
+                .containsExactly("[engine:junit-jupiter]/[class:" + FIXTURES
+                        + "GuestBehaviourFixture]/[nested-class:NestedCases]/[method:nestedPasses()]");
     }
 
     @Test
     void wholeClassSelectionWins() {
-        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectMethod(FIXTURES + "GuestBehaviourFixture", "passes", ""),
+        SandboxedClassDescriptor d = onlyClass(discover(
+                Map.of(),
+                selectMethod(FIXTURES + "GuestBehaviourFixture", "passes", ""),
                 selectClass(FIXTURES + "GuestBehaviourFixture")));
 
         assertThat(d.guestClassNames()).containsExactly(FIXTURES + "GuestBehaviourFixture");
@@ -160,18 +190,23 @@ class SandboxedClassDiscoveryTest {
     void runsNoneOfWhatJupitersDiscoveryWouldRun() {
         // markers from the static initialiser, the annotation's enum, the orderer, the display-name
         // generator and the extensions would appear here; the check is in noFixtureCodeRanOnTheHost
-        SandboxedClassDescriptor d = onlyClass(discover(Map.of("microvm.sandbox.mode", "strict"),
-                selectClass(FIXTURES + "HostileDiscoveryFixture")));
+        SandboxedClassDescriptor d = onlyClass(
+                discover(Map.of("microvm.sandbox.mode", "strict"), selectClass(FIXTURES + "HostileDiscoveryFixture")));
 
-        assertThat(d.getSource()).get().hasToString(org.junit.platform.engine.support.descriptor.ClassSource
-                .from(FIXTURES + "HostileDiscoveryFixture").toString());
+        assertThat(d.getSource())
+                .get()
+                .hasToString(org.junit.platform.engine.support.descriptor.ClassSource.from(
+                                FIXTURES + "HostileDiscoveryFixture")
+                        .toString());
     }
 
     @Test
     void discoversNothingInsideTheGuest() {
         System.setProperty(MicroVmSandboxEngine.GUEST_PROPERTY, "true");
         try {
-            assertThat(discover(Map.of(), selectClass(FIXTURES + "StaticInitialiserFixture")).getChildren()).isEmpty();
+            assertThat(discover(Map.of(), selectClass(FIXTURES + "StaticInitialiserFixture"))
+                            .getChildren())
+                    .isEmpty();
         } finally {
             System.clearProperty(MicroVmSandboxEngine.GUEST_PROPERTY);
         }
@@ -193,6 +228,8 @@ class SandboxedClassDiscoveryTest {
     }
 
     private static List<String> names(TestDescriptor engine) {
-        return engine.getChildren().stream().map(d -> ((SandboxedClassDescriptor) d).className()).collect(Collectors.toList());
+        return engine.getChildren().stream()
+                .map(d -> ((SandboxedClassDescriptor) d).className())
+                .collect(Collectors.toList());
     }
 }

@@ -34,45 +34,61 @@ class SandboxedClassExecutionTest {
 
     @Test
     void testsStillRunningAtTheClassTimeoutFailWithTheTimeoutAndConsole() {
-        EngineExecutionResults results = run(Map.of("microvm.sandbox.timeout", "1s"), (guest, run) -> {
-            startOneTest(guest, run);
-            // and then never finish it
-        }, selectClass(FIXTURE));
+        EngineExecutionResults results = run(
+                Map.of("microvm.sandbox.timeout", "1s"),
+                (guest, run) -> {
+                    startOneTest(guest, run);
+                    // and then never finish it
+                },
+                selectClass(FIXTURE));
 
         Throwable test = failure(results, "passes()");
-        assertThat(test).isInstanceOf(SandboxException.class)
+        assertThat(test)
+                .isInstanceOf(SandboxException.class)
                 .hasMessageContaining("the timeout of 1s for " + FIXTURE + " passed")
                 .hasMessageContaining("scripted console line");
         assertThat(failure(results, "GuestBehaviourFixture")).hasMessageContaining("timeout of 1s");
-        assertThat(started).singleElement().satisfies(s -> assertThat(s.deathCause()).isPresent());
+        assertThat(started)
+                .singleElement()
+                .satisfies(s -> assertThat(s.deathCause()).isPresent());
     }
 
     @Test
     void testsStillRunningWhenTheSandboxDiesFailWithItsDeathCause() {
-        EngineExecutionResults results = run(Map.of(), (guest, run) -> {
-            startOneTest(guest, run);
-            pause(); // let the host read what was sent; a dying VM loses what is still in flight
-            started.get(0).die("the VM stopped (qemu exit code 137)");
-        }, selectClass(FIXTURE));
+        EngineExecutionResults results = run(
+                Map.of(),
+                (guest, run) -> {
+                    startOneTest(guest, run);
+                    pause(); // let the host read what was sent; a dying VM loses what is still in flight
+                    started.get(0).die("the VM stopped (qemu exit code 137)");
+                },
+                selectClass(FIXTURE));
 
-        assertThat(failure(results, "passes()")).hasMessageContaining("qemu exit code 137").hasMessageContaining("scripted console line");
+        assertThat(failure(results, "passes()"))
+                .hasMessageContaining("qemu exit code 137")
+                .hasMessageContaining("scripted console line");
     }
 
     @Test
     void runDoneWithTestsOpenFailsThem() {
-        EngineExecutionResults results = run(Map.of(), (guest, run) -> {
-            startOneTest(guest, run);
-            ScriptedSandbox.send(guest, new Message.RunDone(run.id(), "launcher crashed"));
-        }, selectClass(FIXTURE));
+        EngineExecutionResults results = run(
+                Map.of(),
+                (guest, run) -> {
+                    startOneTest(guest, run);
+                    ScriptedSandbox.send(guest, new Message.RunDone(run.id(), "launcher crashed"));
+                },
+                selectClass(FIXTURE));
 
         assertThat(failure(results, "passes()")).hasMessageContaining("launcher crashed");
     }
 
     @Test
     void perRunClassesShareOneSandboxAndGetTheirSelection() {
-        EngineExecutionResults results = run(Map.of(), (guest, run) ->
-                        ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null)),
-                selectClass(FIXTURE), selectMethod(OTHER, "neverStarts", ""));
+        EngineExecutionResults results = run(
+                Map.of(),
+                (guest, run) -> ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null)),
+                selectClass(FIXTURE),
+                selectMethod(OTHER, "neverStarts", ""));
 
         assertThat(started).hasSize(1);
         assertThat(started.get(0).received.get().methods()).containsExactly(OTHER + "#neverStarts()");
@@ -81,10 +97,15 @@ class SandboxedClassExecutionTest {
 
     @Test
     void perClassIsolationGivesEachClassItsOwnSandbox() {
-        run(Map.of("microvm.sandbox.isolation", "per_class"), (guest, run) ->
-                ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null)), selectClass(FIXTURE), selectClass(OTHER));
+        run(
+                Map.of("microvm.sandbox.isolation", "per_class"),
+                (guest, run) -> ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null)),
+                selectClass(FIXTURE),
+                selectClass(OTHER));
 
-        assertThat(started).hasSize(2).allSatisfy(s -> assertThat(s.deathCause()).contains("closed by the host"));
+        assertThat(started)
+                .hasSize(2)
+                .allSatisfy(s -> assertThat(s.deathCause()).contains("closed by the host"));
     }
 
     @Test
@@ -100,11 +121,16 @@ class SandboxedClassExecutionTest {
     }
 
     private static void startOneTest(Channel guest, Message.RunTests run) {
-        ScriptedSandbox.send(guest, event(run, "registered", ScriptedSandbox.node(ENGINE, null, "CONTAINER", null, null)));
-        ScriptedSandbox.send(guest, event(run, "registered", ScriptedSandbox.node(CLASS_ID, ENGINE, "CONTAINER", FIXTURE, null)));
-        ScriptedSandbox.send(guest, event(run, "registered", ScriptedSandbox.node(TEST_ID, CLASS_ID, "TEST", FIXTURE, "passes")));
-        ScriptedSandbox.send(guest, event(run, "started", ScriptedSandbox.node(CLASS_ID, ENGINE, "CONTAINER", FIXTURE, null)));
-        ScriptedSandbox.send(guest, event(run, "started", ScriptedSandbox.node(TEST_ID, CLASS_ID, "TEST", FIXTURE, "passes")));
+        ScriptedSandbox.send(
+                guest, event(run, "registered", ScriptedSandbox.node(ENGINE, null, "CONTAINER", null, null)));
+        ScriptedSandbox.send(
+                guest, event(run, "registered", ScriptedSandbox.node(CLASS_ID, ENGINE, "CONTAINER", FIXTURE, null)));
+        ScriptedSandbox.send(
+                guest, event(run, "registered", ScriptedSandbox.node(TEST_ID, CLASS_ID, "TEST", FIXTURE, "passes")));
+        ScriptedSandbox.send(
+                guest, event(run, "started", ScriptedSandbox.node(CLASS_ID, ENGINE, "CONTAINER", FIXTURE, null)));
+        ScriptedSandbox.send(
+                guest, event(run, "started", ScriptedSandbox.node(TEST_ID, CLASS_ID, "TEST", FIXTURE, "passes")));
     }
 
     private static void pause() {
@@ -119,8 +145,10 @@ class SandboxedClassExecutionTest {
         return new Message.TestEvent(run.id(), name, node, null, null, null, null, null, null);
     }
 
-    private EngineExecutionResults run(Map<String, String> parameters, BiConsumer<Channel, Message.RunTests> script,
-                                       DiscoverySelector... selectors) {
+    private EngineExecutionResults run(
+            Map<String, String> parameters,
+            BiConsumer<Channel, Message.RunTests> script,
+            DiscoverySelector... selectors) {
         Function<SandboxConfig, Sandbox> starter = config -> {
             ScriptedSandbox sandbox = new ScriptedSandbox(config, script);
             started.add(sandbox);
@@ -135,7 +163,8 @@ class SandboxedClassExecutionTest {
     private static Throwable failure(EngineExecutionResults results, String displayName) {
         Event finished = results.allEvents().finished().stream()
                 .filter(e -> e.getTestDescriptor().getDisplayName().equals(displayName))
-                .findFirst().orElseThrow(() -> new AssertionError("no finish of " + displayName));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no finish of " + displayName));
         TestExecutionResult result = finished.getRequiredPayload(TestExecutionResult.class);
         assertThat(result.getStatus()).isEqualTo(TestExecutionResult.Status.FAILED);
         return result.getThrowable().orElseThrow();

@@ -6,9 +6,9 @@ import dev.microvmsandbox.channel.Channel;
 import dev.microvmsandbox.channel.Frame;
 import dev.microvmsandbox.channel.Message;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.Pipe;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,20 +33,28 @@ final class ScriptedSandbox implements Sandbox {
             // java.nio pipes, not Piped*Stream: those fail once a writing thread ends
             Pipe toHost = Pipe.open();
             Pipe toGuest = Pipe.open();
-            host = new Channel("host", Channels.newInputStream(toHost.source()), Channels.newOutputStream(toGuest.sink()),
-                    Frame.MAX_PAYLOAD, () -> {
+            host = new Channel(
+                    "host",
+                    Channels.newInputStream(toHost.source()),
+                    Channels.newOutputStream(toGuest.sink()),
+                    Frame.MAX_PAYLOAD,
+                    () -> {
                         toGuest.sink().close();
                         toHost.source().close();
                     });
-            guest = new Channel("guest", Channels.newInputStream(toGuest.source()), Channels.newOutputStream(toHost.sink()),
-                    Frame.MAX_PAYLOAD, () -> {
+            guest = new Channel(
+                    "guest",
+                    Channels.newInputStream(toGuest.source()),
+                    Channels.newOutputStream(toHost.sink()),
+                    Frame.MAX_PAYLOAD,
+                    () -> {
                         toHost.sink().close();
                         toGuest.source().close();
                     });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        host.start(message -> { });
+        host.start(message -> {});
         guest.start(message -> {
             if (message instanceof Message.RunTests run) {
                 received.set(run);
@@ -66,8 +74,16 @@ final class ScriptedSandbox implements Sandbox {
     }
 
     static Message.TestNode node(String id, String parent, String type, String className, String method) {
-        return new Message.TestNode(id, parent, method == null ? id : method + "()", null, type, className, method,
-                method == null ? null : "", List.of());
+        return new Message.TestNode(
+                id,
+                parent,
+                method == null ? id : method + "()",
+                null,
+                type,
+                className,
+                method,
+                method == null ? null : "",
+                List.of());
     }
 
     @Override

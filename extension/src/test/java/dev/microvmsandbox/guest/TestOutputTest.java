@@ -30,8 +30,11 @@ class TestOutputTest {
         output.finished(test);
         out.print("from @AfterAll\n");
         output.finished(cls);
-        assertThat(sent).containsExactly("class stdout: from @BeforeAll\n", "test stdout: in the test\n",
-                "class stdout: from @AfterAll\n");
+        assertThat(sent)
+                .containsExactly(
+                        "class stdout: from @BeforeAll\n",
+                        "test stdout: in the test\n",
+                        "class stdout: from @AfterAll\n");
     }
 
     @Test
@@ -83,7 +86,9 @@ class TestOutputTest {
             out.write(line, 0, line.length);
         }
         output.finished(test);
-        long total = sent.stream().mapToLong(s -> s.length() - "test stdout: ".length()).sum();
+        long total = sent.stream()
+                .mapToLong(s -> s.length() - "test stdout: ".length())
+                .sum();
         assertThat(total).isEqualTo(TestOutput.LIMIT);
     }
 
@@ -91,8 +96,10 @@ class TestOutputTest {
     void findsTheEndOfTheLastWholeUtf8Character() {
         byte[] euro = "\u20ac".getBytes(StandardCharsets.UTF_8);
         assertThat(TestOutput.completeUtf8Prefix(new byte[] {'a', euro[0]})).isEqualTo(1);
-        assertThat(TestOutput.completeUtf8Prefix(new byte[] {'a', euro[0], euro[1]})).isEqualTo(1);
-        assertThat(TestOutput.completeUtf8Prefix(new byte[] {'a', euro[0], euro[1], euro[2]})).isEqualTo(4);
+        assertThat(TestOutput.completeUtf8Prefix(new byte[] {'a', euro[0], euro[1]}))
+                .isEqualTo(1);
+        assertThat(TestOutput.completeUtf8Prefix(new byte[] {'a', euro[0], euro[1], euro[2]}))
+                .isEqualTo(4);
         assertThat(TestOutput.completeUtf8Prefix(new byte[] {'a', 'b'})).isEqualTo(2);
     }
 }

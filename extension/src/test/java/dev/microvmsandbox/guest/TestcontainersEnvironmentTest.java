@@ -19,21 +19,31 @@ class TestcontainersEnvironmentTest {
 
     @Test
     void writesAFreshUserFileAndDockerHostProperty() throws Exception {
-        Files.writeString(home.resolve(".testcontainers.properties"), "tc.host=tcp://evil:2375\ndocker.host=tcp://host:2375\n");
+        Files.writeString(
+                home.resolve(".testcontainers.properties"), "tc.host=tcp://evil:2375\ndocker.host=tcp://host:2375\n");
         Properties system = new Properties();
         system.setProperty("user.home", home.toString());
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Path file = TestcontainersEnvironment.apply(Map.of("SANDBOX_PODMAN_SOCKET", "/run/podman/podman.sock",
-                        "DOCKER_HOST", "unix:///run/podman/podman.sock",
-                        "TESTCONTAINERS_RYUK_DISABLED", "true", "TESTCONTAINERS_CHECKS_DISABLE", "true"),
-                system, new PrintStream(log, true, StandardCharsets.UTF_8));
+        Path file = TestcontainersEnvironment.apply(
+                Map.of(
+                        "SANDBOX_PODMAN_SOCKET",
+                        "/run/podman/podman.sock",
+                        "DOCKER_HOST",
+                        "unix:///run/podman/podman.sock",
+                        "TESTCONTAINERS_RYUK_DISABLED",
+                        "true",
+                        "TESTCONTAINERS_CHECKS_DISABLE",
+                        "true"),
+                system,
+                new PrintStream(log, true, StandardCharsets.UTF_8));
         Properties written = new Properties();
         try (var in = Files.newInputStream(file)) {
             written.load(in);
         }
         assertThat(written.getProperty("docker.host")).isEqualTo("unix:///run/podman/podman.sock");
         assertThat(written.getProperty("checks.disable")).isEqualTo("true");
-        assertThat(written.getProperty("docker.client.strategy")).endsWith("EnvironmentAndSystemPropertyClientProviderStrategy");
+        assertThat(written.getProperty("docker.client.strategy"))
+                .endsWith("EnvironmentAndSystemPropertyClientProviderStrategy");
         assertThat(written).doesNotContainKey("tc.host");
         assertThat(system.getProperty("DOCKER_HOST")).isEqualTo("unix:///run/podman/podman.sock");
         assertThat(log.toString(StandardCharsets.UTF_8)).isEmpty();
@@ -47,7 +57,9 @@ class TestcontainersEnvironmentTest {
         Properties system = new Properties();
         system.setProperty("user.home", home.toString());
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        TestcontainersEnvironment.apply(Map.of("TESTCONTAINERS_HOST_OVERRIDE", "x"), system,
+        TestcontainersEnvironment.apply(
+                Map.of("TESTCONTAINERS_HOST_OVERRIDE", "x"),
+                system,
                 new PrintStream(log, true, StandardCharsets.UTF_8));
         assertThat(log.toString(StandardCharsets.UTF_8))
                 .contains("TESTCONTAINERS_RYUK_DISABLED=true is not set")

@@ -1,4 +1,4 @@
-package dev.microvmsandbox.image;
+package dev.microvmsandbox.guestimage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -44,10 +44,13 @@ class GuestImageTest {
             Path file = dir.resolve(name);
             Files.createDirectories(file.getParent());
             Files.write(file, content);
-            files.append(files.length() == 0 ? "" : ",").append(String.format("\n  \"%s\":{\"bytes\":%d,\"sha256\":\"%s\"}",
-                    name, content.length, ImageManifest.sha256(file)));
+            files.append(files.length() == 0 ? "" : ",")
+                    .append(String.format(
+                            "\n  \"%s\":{\"bytes\":%d,\"sha256\":\"%s\"}",
+                            name, content.length, ImageManifest.sha256(file)));
         }
-        Files.writeString(dir.resolve("manifest.json"), "{\"hash\":\"test\",\"rootfsBytes\":1,\n \"files\":{" + files + "}}\n");
+        Files.writeString(
+                dir.resolve("manifest.json"), "{\"hash\":\"test\",\"rootfsBytes\":1,\n \"files\":{" + files + "}}\n");
     }
 
     static void flipOneBit(Path file, long offset) throws IOException {
@@ -61,19 +64,22 @@ class GuestImageTest {
 
     /** File times are coarse: a write right after a check may leave the time as it was. */
     static void touchLater(Path file) throws IOException {
-        Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 2000));
+        Files.setLastModifiedTime(
+                file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 2000));
     }
 
     @Test
     void anIntactImageResolves() {
         assertThat(GuestImage.resolve().directory()).isEqualTo(dir);
-        assertThatCode(() -> GuestImage.resolve().verify(GuestImage.Verification.FULL)).doesNotThrowAnyException();
+        assertThatCode(() -> GuestImage.resolve().verify(GuestImage.Verification.FULL))
+                .doesNotThrowAnyException();
     }
 
     @Test
     void aTruncatedFileFailsTheCheapCheckWithSizes() throws IOException {
         long size = Files.size(dir.resolve("rootfs.ext4"));
-        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("rootfs.ext4").toFile(), "rw")) {
+        try (RandomAccessFile f =
+                new RandomAccessFile(dir.resolve("rootfs.ext4").toFile(), "rw")) {
             f.setLength(size - 100);
         }
         assertThatThrownBy(GuestImage::resolve)
@@ -109,14 +115,18 @@ class GuestImageTest {
     @Test
     void aBootFailureFromACorruptImageSaysSoAndKeepsTheBootFailure() throws IOException {
         GuestImage image = GuestImage.resolve();
-        SandboxException boot = new SandboxException("sandbox vm1 failed to boot: MSB-FAIL initramfs: mount root image /dev/vda");
-        assertThat(image.explainBootFailure(boot)).as("an intact image explains nothing").isSameAs(boot);
+        SandboxException boot =
+                new SandboxException("sandbox vm1 failed to boot: MSB-FAIL initramfs: mount root image /dev/vda");
+        assertThat(image.explainBootFailure(boot))
+                .as("an intact image explains nothing")
+                .isSameAs(boot);
 
         flipOneBit(dir.resolve("vmlinux"), 7);
         touchLater(dir.resolve("vmlinux"));
         SandboxException explained = image.explainBootFailure(boot);
         assertThat(explained.getMessage())
-                .startsWith("the guest image in " + dir + " is corrupt: vmlinux sha256 differs from its manifest. Fix: ")
+                .startsWith(
+                        "the guest image in " + dir + " is corrupt: vmlinux sha256 differs from its manifest. Fix: ")
                 .contains("The failed boot: sandbox vm1 failed to boot: MSB-FAIL");
         assertThat(explained).hasCause(boot);
     }
@@ -128,7 +138,8 @@ class GuestImageTest {
         Path initrd = dir.resolve("initrd.img");
         flipOneBit(initrd, 0);
         touchLater(initrd);
-        assertThatThrownBy(() -> image.verify(GuestImage.Verification.FULL)).hasMessageContaining("initrd.img sha256 differs");
+        assertThatThrownBy(() -> image.verify(GuestImage.Verification.FULL))
+                .hasMessageContaining("initrd.img sha256 differs");
     }
 
     @Test
@@ -143,12 +154,18 @@ class GuestImageTest {
     @Test
     void aManifestOfAnOlderBuildIsCheckedBySize() throws IOException {
         long rootfs = Files.size(dir.resolve("rootfs.ext4"));
-        Files.writeString(dir.resolve("manifest.json"), String.format("{\"rootfsBytes\":%d,\"vmlinuxBytes\":%d,\"initrdBytes\":%d}",
-                rootfs, Files.size(dir.resolve("vmlinux")), Files.size(dir.resolve("initrd.img"))));
+        Files.writeString(
+                dir.resolve("manifest.json"),
+                String.format(
+                        "{\"rootfsBytes\":%d,\"vmlinuxBytes\":%d,\"initrdBytes\":%d}",
+                        rootfs, Files.size(dir.resolve("vmlinux")), Files.size(dir.resolve("initrd.img"))));
         flipOneBit(dir.resolve("rootfs.ext4"), 0);
-        assertThatCode(() -> GuestImage.resolve().verify(GuestImage.Verification.FULL)).doesNotThrowAnyException();
+        assertThatCode(() -> GuestImage.resolve().verify(GuestImage.Verification.FULL))
+                .doesNotThrowAnyException();
 
-        Files.writeString(dir.resolve("manifest.json"), String.format("{\"rootfsBytes\":%d,\"vmlinuxBytes\":1,\"initrdBytes\":1}", rootfs));
+        Files.writeString(
+                dir.resolve("manifest.json"),
+                String.format("{\"rootfsBytes\":%d,\"vmlinuxBytes\":1,\"initrdBytes\":1}", rootfs));
         assertThatThrownBy(GuestImage::resolve).hasMessageContaining("vmlinux is");
     }
 
@@ -158,7 +175,8 @@ class GuestImageTest {
         assertThatThrownBy(GuestImage::resolve).hasMessageContaining("is corrupt: manifest.json is not valid JSON");
         Files.writeString(dir.resolve("manifest.json"), "{\"files\":{\"vmlinux\":{\"bytes\":1,\"sha256\":\"00\"}}}");
         assertThatThrownBy(GuestImage::resolve).hasMessageContaining("manifest.json does not list initrd.img");
-        Files.writeString(dir.resolve("manifest.json"), "{\"files\":{\"../etc/passwd\":{\"bytes\":1,\"sha256\":\"00\"}}}");
+        Files.writeString(
+                dir.resolve("manifest.json"), "{\"files\":{\"../etc/passwd\":{\"bytes\":1,\"sha256\":\"00\"}}}");
         assertThatThrownBy(GuestImage::resolve).hasMessageContaining("names a file outside the image");
     }
 

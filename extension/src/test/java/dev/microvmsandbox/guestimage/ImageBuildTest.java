@@ -1,4 +1,4 @@
-package dev.microvmsandbox.image;
+package dev.microvmsandbox.guestimage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -26,6 +26,7 @@ class ImageBuildTest {
 
     @TempDir
     Path tmp;
+
     private Path cache;
     private Path builds;
     private Path failFlag;
@@ -60,7 +61,8 @@ class ImageBuildTest {
                 mv -T "$WORK" "$OUT"
                 echo "$OUT"
                 """.formatted(failFlag, builds, builds));
-        previousRepo = System.setProperty("microvm.sandbox.repo", tmp.resolve("repo").toString());
+        previousRepo =
+                System.setProperty("microvm.sandbox.repo", tmp.resolve("repo").toString());
     }
 
     @AfterEach
@@ -78,7 +80,10 @@ class ImageBuildTest {
 
     private List<String> cacheEntries() throws IOException {
         try (Stream<Path> all = Files.walk(cache, 2)) {
-            return all.map(p -> cache.relativize(p).toString()).filter(s -> !s.isEmpty()).sorted().toList();
+            return all.map(p -> cache.relativize(p).toString())
+                    .filter(s -> !s.isEmpty())
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -117,9 +122,12 @@ class ImageBuildTest {
             ByteBuffer old = ByteBuffer.allocate(100);
             running.read(old, 0);
             assertThat(new String(old.array(), 0, old.position(), StandardCharsets.UTF_8))
-                    .as("a qemu started from the old image keeps reading it").isEqualTo("rootfs.ext4 of build 1\n");
+                    .as("a qemu started from the old image keeps reading it")
+                    .isEqualTo("rootfs.ext4 of build 1\n");
         }
-        assertThat(cacheEntries()).as("nothing staged or set aside is left").containsExactly("build.lock", "guest", "guest/fakehash");
+        assertThat(cacheEntries())
+                .as("nothing staged or set aside is left")
+                .containsExactly("build.lock", "guest", "guest/fakehash");
     }
 
     @Test
@@ -127,7 +135,9 @@ class ImageBuildTest {
         Instant asked = Instant.now();
         new ImageBuild(cache).build();
         new ImageBuild(cache).rebuild(asked);
-        assertThat(buildCount()).as("another JVM rebuilt while this one waited for the lock").isEqualTo(1);
+        assertThat(buildCount())
+                .as("another JVM rebuilt while this one waited for the lock")
+                .isEqualTo(1);
         new ImageBuild(cache).rebuild(Instant.now());
         assertThat(buildCount()).isEqualTo(2);
     }
@@ -152,7 +162,8 @@ class ImageBuildTest {
     void aFailedRebuildLeavesThePublishedImageInPlace() throws IOException {
         Path dir = new ImageBuild(cache).build();
         Files.writeString(failFlag, "");
-        assertThatThrownBy(() -> new ImageBuild(cache).rebuild(Instant.now())).hasMessageContaining("build.sh exited with 7");
+        assertThatThrownBy(() -> new ImageBuild(cache).rebuild(Instant.now()))
+                .hasMessageContaining("build.sh exited with 7");
         assertThat(Files.readString(dir.resolve("rootfs.ext4"))).isEqualTo("rootfs.ext4 of build 1\n");
         assertThat(cacheEntries()).containsExactly("build.lock", "guest", "guest/fakehash");
     }

@@ -18,9 +18,12 @@ final class AcceleratorProbe {
     }
 
     static final String TCG_WARNING = "TCG emulation is slow and, by QEMU's own security policy, no security boundary";
-    static final String ENABLE_KVM = "enable hardware virtualisation (on a cloud VM: nested virtualisation; "
-            + "on a laptop: VT-x/AMD-V in the firmware), make /dev/kvm read-writable for this user, "
-            + "or set microvm.sandbox.accelerator=tcg to run emulated";
+    /** How to get usable KVM. */
+    static final String ENABLE_KVM_ONLY = "enable hardware virtualisation (on a cloud VM: nested virtualisation; "
+            + "on a laptop: VT-x/AMD-V in the firmware), make /dev/kvm read-writable for this user";
+
+    /** How to get usable KVM, or to run without it. */
+    static final String ENABLE_KVM = ENABLE_KVM_ONLY + ", or set microvm.sandbox.accelerator=tcg to run emulated";
 
     private final Path root;
 
@@ -61,17 +64,19 @@ final class AcceleratorProbe {
             case TCG -> new Choice(Accelerator.TCG, "TCG because microvm.sandbox.accelerator=tcg");
             case KVM -> {
                 if (problem.isPresent()) {
-                    throw new SandboxException("KVM was asked for but is not usable: " + problem.get() + ". Fix: " + ENABLE_KVM + ".");
+                    throw new SandboxException(
+                            "KVM was asked for but is not usable: " + problem.get() + ". Fix: " + ENABLE_KVM + ".");
                 }
                 yield new Choice(Accelerator.KVM, "KVM because microvm.sandbox.accelerator=kvm");
             }
-            case AUTO -> problem
-                    .map(p -> new Choice(Accelerator.TCG, "TCG because " + p))
-                    .orElseGet(() -> new Choice(Accelerator.KVM, "KVM because /dev/kvm is usable"));
+            case AUTO ->
+                problem.map(p -> new Choice(Accelerator.TCG, "TCG because " + p))
+                        .orElseGet(() -> new Choice(Accelerator.KVM, "KVM because /dev/kvm is usable"));
         };
         if (requireHardwareIsolation && !choice.isKvm()) {
             throw new SandboxException("refusing to run: microvm.sandbox.requireKvm=true but this sandbox would use "
-                    + choice.reason() + ", and " + TCG_WARNING + ". Fix: " + ENABLE_KVM.replace(", or set microvm.sandbox.accelerator=tcg to run emulated", "") + ".");
+                    + choice.reason() + ", and " + TCG_WARNING + ". Fix: "
+                    + ENABLE_KVM_ONLY + ".");
         }
         return choice;
     }

@@ -21,10 +21,10 @@ final class ClasspathStaging {
     static final String ARGS_FILE = "agent.args";
     /** KEY=VALUE lines the bootstrap adds to the agent's otherwise empty environment. */
     static final String ENV_FILE = "agent.env";
+
     static final String AGENT_MAIN = "dev.microvmsandbox.guest.GuestAgent";
 
-    private ClasspathStaging() {
-    }
+    private ClasspathStaging() {}
 
     /** Stages {@code classpath} into {@code dir} and writes the agent's JVM argument file there. */
     static void stage(List<Path> classpath, Path dir, List<String> jvmOptions, java.util.Map<String, String> env)
@@ -39,7 +39,8 @@ final class ClasspathStaging {
             if (!Files.exists(entry)) {
                 continue;
             }
-            String name = String.format("%03d-%s", n++, safeName(entry.getFileName().toString()));
+            String name =
+                    String.format("%03d-%s", n++, safeName(entry.getFileName().toString()));
             Path target = dir.resolve(name);
             if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
                 copyTree(entry, target);
@@ -55,17 +56,25 @@ final class ClasspathStaging {
         lines.add(String.join(":", guestEntries));
         lines.add(AGENT_MAIN);
         Files.write(dir.resolve(ARGS_FILE), lines);
-        Files.write(dir.resolve(ENV_FILE), env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+        Files.write(
+                dir.resolve(ENV_FILE),
+                env.entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue())
+                        .toList());
     }
 
     /** Just what the guest agent itself needs: this library, Jackson and slf4j. */
     static List<Path> agentOnly() {
         List<Path> paths = new ArrayList<>();
-        for (Class<?> c : List.of(ClasspathStaging.class, com.fasterxml.jackson.databind.ObjectMapper.class,
-                com.fasterxml.jackson.core.JsonFactory.class, com.fasterxml.jackson.annotation.JsonTypeInfo.class,
+        for (Class<?> c : List.of(
+                ClasspathStaging.class,
+                com.fasterxml.jackson.databind.ObjectMapper.class,
+                com.fasterxml.jackson.core.JsonFactory.class,
+                com.fasterxml.jackson.annotation.JsonTypeInfo.class,
                 org.slf4j.LoggerFactory.class)) {
             try {
-                paths.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()));
+                paths.add(Path.of(
+                        c.getProtectionDomain().getCodeSource().getLocation().toURI()));
             } catch (java.net.URISyntaxException | RuntimeException e) {
                 throw new IllegalStateException("cannot locate the jar of " + c.getName(), e);
             }

@@ -27,29 +27,32 @@ final class ConsoleLog {
 
     /** Copies the console until it ends, on a daemon thread. */
     void follow(InputStream console, String threadName) {
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[8192];
-            try (console; OutputStream out = Files.newOutputStream(file)) {
-                long written = 0;
-                int n;
-                while ((n = console.read(buf)) > 0) {
-                    append(buf, n);
-                    if (written < FILE_LIMIT) {
-                        int keep = (int) Math.min(n, FILE_LIMIT - written);
-                        out.write(buf, 0, keep);
-                        written += keep;
-                        if (written == FILE_LIMIT) {
-                            out.write("\n[console log truncated]\n".getBytes(StandardCharsets.US_ASCII));
+        Thread t = new Thread(
+                () -> {
+                    byte[] buf = new byte[8192];
+                    try (console;
+                            OutputStream out = Files.newOutputStream(file)) {
+                        long written = 0;
+                        int n;
+                        while ((n = console.read(buf)) > 0) {
+                            append(buf, n);
+                            if (written < FILE_LIMIT) {
+                                int keep = (int) Math.min(n, FILE_LIMIT - written);
+                                out.write(buf, 0, keep);
+                                written += keep;
+                                if (written == FILE_LIMIT) {
+                                    out.write("\n[console log truncated]\n".getBytes(StandardCharsets.US_ASCII));
+                                }
+                                out.flush();
+                            }
                         }
-                        out.flush();
+                    } catch (IOException e) {
+                        // qemu is gone
+                    } finally {
+                        ended.countDown();
                     }
-                }
-            } catch (IOException e) {
-                // qemu is gone
-            } finally {
-                ended.countDown();
-            }
-        }, threadName);
+                },
+                threadName);
         t.setDaemon(true);
         t.start();
     }
@@ -80,7 +83,9 @@ final class ConsoleLog {
         String[] lines = text.split("\n");
         int from = Math.max(0, lines.length - maxLines);
         return java.util.Arrays.stream(lines, from, lines.length)
-                .map(l -> l.length() > MAX_LINE ? l.substring(0, MAX_LINE) + "... [" + (l.length() - MAX_LINE) + " more characters]" : l)
+                .map(l -> l.length() > MAX_LINE
+                        ? l.substring(0, MAX_LINE) + "... [" + (l.length() - MAX_LINE) + " more characters]"
+                        : l)
                 .collect(java.util.stream.Collectors.joining("\n"));
     }
 

@@ -9,13 +9,13 @@ final class GuestStop {
     private static final Pattern AGENT_EXIT = Pattern.compile("MSB-AGENT-EXIT (-?\\d+)");
     private static final Pattern FAILURE = Pattern.compile("MSB-FAIL ([^\\n]{0,200})");
 
-    private GuestStop() {
-    }
+    private GuestStop() {}
 
     static String explain(int qemuExit, String consoleTail) {
         String how = " (qemu exit code " + qemuExit + ")";
         // panic=-1 reboots at once, often before the panic's last line; "Kernel Offset:" ends its dump
-        if (consoleTail.contains("Kernel panic") || consoleTail.contains("sysrq: Trigger a crash")
+        if (consoleTail.contains("Kernel panic")
+                || consoleTail.contains("sysrq: Trigger a crash")
                 || consoleTail.contains("Kernel Offset:")) {
             return "the VM stopped: the guest kernel crashed" + how;
         }
@@ -30,7 +30,8 @@ final class GuestStop {
         }
         Matcher failure = FAILURE.matcher(consoleTail);
         if (failure.find()) {
-            return "the VM stopped: the guest failed to start: " + failure.group(1).strip() + how;
+            return "the VM stopped: the guest failed to start: "
+                    + failure.group(1).strip() + how;
         }
         return "the VM stopped" + how;
     }

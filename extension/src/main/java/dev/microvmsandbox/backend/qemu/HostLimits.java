@@ -6,6 +6,5 @@ final class HostLimits {
     /** Largest frame payload read from a guest: bigger ones are a protocol violation. */
     static final int MAX_FRAME = 1 << 20;
 
-    private HostLimits() {
-    }
+    private HostLimits() {}
 }

@@ -1,7 +1,7 @@
 package dev.microvmsandbox.backend.qemu;
 
 import dev.microvmsandbox.backend.SandboxConfig;
-import dev.microvmsandbox.image.GuestImage;
+import dev.microvmsandbox.guestimage.GuestImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,11 +14,15 @@ final class QemuCommandLine {
     static final String CLASSPATH_DIR = "cp";
     static final String QEMU_PID = RunDirectory.QEMU_PID;
 
-    private QemuCommandLine() {
-    }
+    private QemuCommandLine() {}
 
-    static List<String> build(String qemuBinary, AcceleratorProbe.Choice accel, SandboxConfig config, GuestImage image,
-                              Path runDir, List<Path> mountSources) {
+    static List<String> build(
+            String qemuBinary,
+            AcceleratorProbe.Choice accel,
+            SandboxConfig config,
+            GuestImage image,
+            Path runDir,
+            List<Path> mountSources) {
         List<String> a = new ArrayList<>();
         a.add(qemuBinary);
         a.add("-M");
@@ -29,11 +33,21 @@ final class QemuCommandLine {
             // a smaller translation cache saves ~100 MB of host memory per VM at no measurable cost
             a.addAll(List.of("-accel", "tcg,tb-size=128", "-cpu", "max"));
         }
-        a.addAll(List.of("-smp", Integer.toString(config.cpus()), "-m", config.memory().mebibytes() + "M"));
-        a.addAll(List.of("-nodefaults", "-no-user-config", "-display", "none", "-monitor", "none",
-                "-serial", "stdio", "-no-reboot"));
+        a.addAll(List.of(
+                "-smp", Integer.toString(config.cpus()), "-m", config.memory().mebibytes() + "M"));
+        a.addAll(List.of(
+                "-nodefaults",
+                "-no-user-config",
+                "-display",
+                "none",
+                "-monitor",
+                "none",
+                "-serial",
+                "stdio",
+                "-no-reboot"));
         a.addAll(List.of("-pidfile", runDir.resolve(QEMU_PID).toString()));
-        a.addAll(List.of("-kernel", image.vmlinux().toString(), "-initrd", image.initrd().toString()));
+        a.addAll(List.of(
+                "-kernel", image.vmlinux().toString(), "-initrd", image.initrd().toString()));
         StringBuilder cmdline = new StringBuilder("console=ttyS0 quiet panic=-1 reboot=t msb.agent=1");
         if (!accel.isKvm()) {
             // under TCG on a busy host the kernel's TSC calibration against the PIT can fail and hang the boot
@@ -44,14 +58,24 @@ final class QemuCommandLine {
         }
         a.addAll(List.of("-append", cmdline.toString()));
         // root must be the first block device (vda), the scratch disk the second (vdb)
-        a.addAll(List.of("-drive", "id=root,file=" + escape(image.rootfs()) + ",format=raw,if=none,readonly=on",
-                "-device", "virtio-blk-device,drive=root"));
-        a.addAll(List.of("-drive", "id=scratch,file=" + escape(runDir.resolve(SCRATCH_DISK)) + ",format=raw,if=none,discard=unmap",
-                "-device", "virtio-blk-device,drive=scratch"));
+        a.addAll(List.of(
+                "-drive",
+                "id=root,file=" + escape(image.rootfs()) + ",format=raw,if=none,readonly=on",
+                "-device",
+                "virtio-blk-device,drive=root"));
+        a.addAll(List.of(
+                "-drive",
+                "id=scratch,file=" + escape(runDir.resolve(SCRATCH_DISK)) + ",format=raw,if=none,discard=unmap",
+                "-device",
+                "virtio-blk-device,drive=scratch"));
         a.addAll(List.of("-device", "virtio-rng-device"));
-        a.addAll(List.of("-device", "virtio-serial-device",
-                "-chardev", "socket,id=ch0,path=" + escape(runDir.resolve(CHANNEL_SOCKET)) + ",server=on,wait=off",
-                "-device", "virtserialport,chardev=ch0,name=msb.0"));
+        a.addAll(List.of(
+                "-device",
+                "virtio-serial-device",
+                "-chardev",
+                "socket,id=ch0,path=" + escape(runDir.resolve(CHANNEL_SOCKET)) + ",server=on,wait=off",
+                "-device",
+                "virtserialport,chardev=ch0,name=msb.0"));
         share(a, "cp", runDir.resolve(CLASSPATH_DIR), "msb-cp");
         config.hostJavaHome().ifPresent(jdk -> share(a, "jdk", jdk, "msb-jdk"));
         for (int i = 0; i < mountSources.size(); i++) {
@@ -66,15 +90,19 @@ final class QemuCommandLine {
             return java.nio.file.Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
                     .filter(l -> l.startsWith("cpu MHz"))
                     .findFirst()
-                    .map(l -> Math.round(Double.parseDouble(l.substring(l.indexOf(':') + 1).trim()) * 1000));
+                    .map(l -> Math.round(
+                            Double.parseDouble(l.substring(l.indexOf(':') + 1).trim()) * 1000));
         } catch (java.io.IOException | RuntimeException e) {
             return java.util.Optional.empty();
         }
     }
 
     private static void share(List<String> a, String id, Path hostDir, String tag) {
-        a.addAll(List.of("-fsdev", "local,id=" + id + ",path=" + escape(hostDir) + ",security_model=none,readonly=on",
-                "-device", "virtio-9p-device,fsdev=" + id + ",mount_tag=" + tag));
+        a.addAll(List.of(
+                "-fsdev",
+                "local,id=" + id + ",path=" + escape(hostDir) + ",security_model=none,readonly=on",
+                "-device",
+                "virtio-9p-device,fsdev=" + id + ",mount_tag=" + tag));
     }
 
     /** QEMU option values separate on commas; a literal comma is written twice. */

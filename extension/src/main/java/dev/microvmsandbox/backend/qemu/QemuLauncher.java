@@ -24,8 +24,7 @@ final class QemuLauncher {
         return t;
     });
 
-    private QemuLauncher() {
-    }
+    private QemuLauncher() {}
 
     static Process start(List<String> qemuArgs, Path workDir) throws IOException {
         List<String> command = new ArrayList<>();

@@ -6,9 +6,10 @@ import dev.microvmsandbox.backend.Mount;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.SandboxException;
+import dev.microvmsandbox.backend.TimeLimit;
 import dev.microvmsandbox.channel.Channel;
 import dev.microvmsandbox.channel.Message;
-import dev.microvmsandbox.image.GuestImage;
+import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -36,11 +38,12 @@ final class QemuVm implements Sandbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(QemuVm.class);
     private static final AtomicInteger NAMES = new AtomicInteger();
-    private static final ScheduledExecutorService TIMERS = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "microvm-sandbox-timer");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ScheduledExecutorService TIMERS =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "microvm-sandbox-timer");
+                t.setDaemon(true);
+                return t;
+            });
     private static final int CONSOLE_LINES = 40;
 
     private final String id = "vm" + NAMES.incrementAndGet();
@@ -78,10 +81,16 @@ final class QemuVm implements Sandbox {
         long t0 = System.nanoTime();
         try {
             ScratchDisk.create(runDir.resolve(QemuCommandLine.SCRATCH_DISK), config.disk());
-            List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                    "-XX:MaxRAMPercentage=50", "-Djava.io.tmpdir=/tmp"));
-            ClasspathStaging.stage(config.classpath(), runDir.resolve(QemuCommandLine.CLASSPATH_DIR), jvm, config.env());
-            List<Path> mountSources = config.mounts().stream().map(Mount::hostPath).toList();
+            List<String> jvm = new ArrayList<>(List.of(
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1",
+                    "-Xshare:auto",
+                    "-XX:MaxRAMPercentage=50",
+                    "-Djava.io.tmpdir=/tmp"));
+            ClasspathStaging.stage(
+                    config.classpath(), runDir.resolve(QemuCommandLine.CLASSPATH_DIR), jvm, config.env());
+            List<Path> mountSources =
+                    config.mounts().stream().map(Mount::hostPath).toList();
             List<String> args = QemuCommandLine.build(qemuBinary, accel, config, image, runDir.path(), mountSources);
             LOG.debug("{}: {}", id, String.join(" ", args));
             process = QemuLauncher.start(args, runDir.path());
@@ -90,8 +99,10 @@ final class QemuVm implements Sandbox {
         }
         console.follow(process.getInputStream(), id + "-console");
         process.onExit().thenAccept(p -> die(stopCause(p)));
-        timeout = TIMERS.schedule(() -> die("the sandbox's timeout of " + pretty(config.timeout()) + " passed"),
-                config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        timeout = TIMERS.schedule(
+                () -> die("the sandbox's timeout of " + TimeLimit.format(config.timeout()) + " passed"),
+                config.timeout().toMillis(),
+                TimeUnit.MILLISECONDS);
         long deadline = System.nanoTime() + config.bootTimeout().toNanos();
         channel = connect(deadline);
         channel.start(new Channel.Receiver() {
@@ -112,11 +123,20 @@ final class QemuVm implements Sandbox {
         });
         try {
             Message.Ready r = ready.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            LOG.info("{}: ready in {} ms ({}; podman API {})", id, (System.nanoTime() - t0) / 1_000_000, accel.reason(), r.podmanVersion());
+            LOG.info(
+                    "{}: ready in {} ms ({}; podman API {})",
+                    id,
+                    (System.nanoTime() - t0) / 1_000_000,
+                    accel.reason(),
+                    r.podmanVersion());
         } catch (TimeoutException e) {
-            die("the guest was not ready within " + pretty(config.bootTimeout()));
+            die("the guest was not ready within " + TimeLimit.format(config.bootTimeout()));
             throw bootFailure();
-        } catch (Exception e) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            die("interrupted while waiting for the guest to be ready");
+            throw bootFailure();
+        } catch (ExecutionException e) {
             throw bootFailure();
         }
         configureGuest();
@@ -128,13 +148,19 @@ final class QemuVm implements Sandbox {
         script.append("echo ").append(config.pids()).append(" > /proc/sys/kernel/threads-max\n");
         for (int i = 0; i < config.mounts().size(); i++) {
             String guestPath = config.mounts().get(i).guestPath();
-            script.append("mkdir -p '").append(guestPath).append("' && mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro msb-m")
-                    .append(i).append(" '").append(guestPath).append("'\n");
+            script.append("mkdir -p '")
+                    .append(guestPath)
+                    .append("' && mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro msb-m")
+                    .append(i)
+                    .append(" '")
+                    .append(guestPath)
+                    .append("'\n");
         }
         CommandResult r = exec(Command.shell(script.toString()).withTimeout(Duration.ofMinutes(1)));
         if (!r.succeeded()) {
             close();
-            throw new SandboxException("setting up sandbox " + id + " failed: " + r.stderr().strip());
+            throw new SandboxException(
+                    "setting up sandbox " + id + " failed: " + r.stderr().strip());
         }
     }
 
@@ -162,8 +188,9 @@ final class QemuVm implements Sandbox {
     }
 
     private SandboxException bootFailure() {
-        return new SandboxException("sandbox " + id + " failed to boot: " + deathCause().orElse("unknown cause")
-                + "\n--- guest console (last lines; full log was " + console.file() + ") ---\n" + consoleTail());
+        return new SandboxException("sandbox " + id + " failed to boot: "
+                + deathCause().orElse("unknown cause") + "\n--- guest console (last lines; full log was "
+                + console.file() + ") ---\n" + consoleTail());
     }
 
     @Override
@@ -216,7 +243,10 @@ final class QemuVm implements Sandbox {
         try {
             p.onExit().get(3, TimeUnit.SECONDS);
             die(stopCause(p));
-        } catch (Exception stillRunning) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            die(reason);
+        } catch (ExecutionException | TimeoutException stillRunning) {
             die(reason);
         }
     }
@@ -237,7 +267,10 @@ final class QemuVm implements Sandbox {
         if (p != null) {
             try {
                 p.onExit().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                LOG.warn("{}: interrupted while waiting for qemu to exit", id);
+            } catch (ExecutionException | TimeoutException e) {
                 LOG.warn("{}: qemu did not exit after SIGKILL", id);
             }
         }
@@ -257,10 +290,6 @@ final class QemuVm implements Sandbox {
         if (c != null) {
             c.close();
         }
-    }
-
-    private static String pretty(Duration d) {
-        return d.toString().substring(2).toLowerCase();
     }
 
     private static InputStream inputOf(SocketChannel sc) {

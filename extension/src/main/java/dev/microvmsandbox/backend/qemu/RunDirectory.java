@@ -1,12 +1,10 @@
 package dev.microvmsandbox.backend.qemu;
 
+import dev.microvmsandbox.hostfs.FileTree;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,7 +44,10 @@ final class RunDirectory implements AutoCloseable {
             ProcessHandle self = ProcessHandle.current();
             Path dir = Files.createDirectory(base.resolve("vm-" + self.pid() + "-" + SEQUENCE.incrementAndGet()));
             // "pid start-seconds start-ticks": readers that know only the first two fields still work
-            Files.writeString(dir.resolve(OWNER), self.pid() + " " + startMillis(self) + " " + startTicks(self.pid()).orElse(-1L));
+            Files.writeString(
+                    dir.resolve(OWNER),
+                    self.pid() + " " + startSeconds(self) + " "
+                            + startTicks(self.pid()).orElse(-1L));
             return new RunDirectory(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the sandbox's run folder under " + base(), e);
@@ -120,7 +121,7 @@ final class RunDirectory implements AutoCloseable {
                 return ticks.get() == Long.parseLong(owner[2]);
             }
         }
-        return startMillis(handle.get()) == Long.parseLong(owner[1]);
+        return startSeconds(handle.get()) == Long.parseLong(owner[1]);
     }
 
     /** Field 22 of /proc/PID/stat: when the process started, in clock ticks after boot. */
@@ -139,7 +140,11 @@ final class RunDirectory implements AutoCloseable {
     static Optional<ProcessHandle> qemuOf(Path dir) {
         try {
             long pid = Long.parseLong(Files.readString(dir.resolve(QEMU_PID)).trim());
-            return ProcessHandle.of(pid).filter(p -> p.info().commandLine().map(c -> c.contains(dir.toString())).orElse(false));
+            return ProcessHandle.of(pid)
+                    .filter(p -> p.info()
+                            .commandLine()
+                            .map(c -> c.contains(dir.toString()))
+                            .orElse(false));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -153,28 +158,14 @@ final class RunDirectory implements AutoCloseable {
         }
     }
 
-    private static long startMillis(ProcessHandle p) {
+    /** When the process started, in whole seconds since the epoch. */
+    private static long startSeconds(ProcessHandle p) {
         return p.info().startInstant().map(i -> i.toEpochMilli() / 1000).orElse(0L);
     }
 
     static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            FileTree.delete(root);
         } catch (IOException e) {
             LOG.warn("could not remove {}: {}", root, e.toString());
         }

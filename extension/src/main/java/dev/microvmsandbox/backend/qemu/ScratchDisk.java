@@ -18,8 +18,7 @@ final class ScratchDisk {
 
     private static final List<String> MKFS = List.of("/sbin/mkfs.ext4", "/usr/sbin/mkfs.ext4");
 
-    private ScratchDisk() {
-    }
+    private ScratchDisk() {}
 
     static boolean mkfsAvailable() {
         return mkfs().isPresent();
@@ -33,11 +32,21 @@ final class ScratchDisk {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             f.setLength(size.bytes());
         }
-        String mkfs = mkfs()
-                .orElseThrow(() -> new SandboxException("mkfs.ext4 is missing. Fix: install e2fsprogs (sudo apt-get install e2fsprogs)."));
-        Process p = new ProcessBuilder(mkfs, "-q", "-F", "-O", "^has_journal",
-                "-E", "lazy_itable_init=1,nodiscard", "-L", "scratch", file.toString())
-                .redirectErrorStream(true).start();
+        String mkfs = mkfs().orElseThrow(() ->
+                new SandboxException("mkfs.ext4 is missing. Fix: install e2fsprogs (sudo apt-get install e2fsprogs)."));
+        Process p = new ProcessBuilder(
+                        mkfs,
+                        "-q",
+                        "-F",
+                        "-O",
+                        "^has_journal",
+                        "-E",
+                        "lazy_itable_init=1,nodiscard",
+                        "-L",
+                        "scratch",
+                        file.toString())
+                .redirectErrorStream(true)
+                .start();
         try {
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -44,12 +44,14 @@ class AcceleratorProbeTest {
 
     @Test
     void fallsBackToTcgWithoutKvmDevice() throws IOException {
-        assertThat(host(false, false, "vmx").choose(Accelerator.AUTO, false).reason()).contains("/dev/kvm does not exist");
+        assertThat(host(false, false, "vmx").choose(Accelerator.AUTO, false).reason())
+                .contains("/dev/kvm does not exist");
     }
 
     @Test
     void fallsBackToTcgWithoutVirtualisationFlags() throws IOException {
-        assertThat(host(true, false, "").choose(Accelerator.AUTO, false).accelerator()).isEqualTo(Accelerator.TCG);
+        assertThat(host(true, false, "").choose(Accelerator.AUTO, false).accelerator())
+                .isEqualTo(Accelerator.TCG);
     }
 
     @Test
@@ -72,6 +74,7 @@ class AcceleratorProbeTest {
 
     @Test
     void forcedTcgIsHonoured() throws IOException {
-        assertThat(host(true, false, "vmx").choose(Accelerator.TCG, false).accelerator()).isEqualTo(Accelerator.TCG);
+        assertThat(host(true, false, "vmx").choose(Accelerator.TCG, false).accelerator())
+                .isEqualTo(Accelerator.TCG);
     }
 }

@@ -1,10 +1,9 @@
 package dev.microvmsandbox.backend.qemu;
 
 import dev.microvmsandbox.backend.Accelerator;
-import dev.microvmsandbox.backend.Backend;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
-import dev.microvmsandbox.image.GuestImage;
+import dev.microvmsandbox.guestimage.GuestImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +32,7 @@ public final class BootBenchmark {
         long rssKb = 0;
         for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();
-            try (Sandbox sandbox = Backend.qemu().start(config)) {
+            try (Sandbox sandbox = QemuBackend.create().start(config)) {
                 ready.add((System.nanoTime() - t0) / 1_000_000);
                 if (i == runs - 1) {
                     Thread.sleep(5000);
@@ -50,15 +49,41 @@ public final class BootBenchmark {
     /** qemu with the same kernel and initramfs, whose init powers off at once. */
     private static long bareKernelBoot(String qemu, AcceleratorProbe.Choice accel, GuestImage image) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(qemu, "-M", "microvm"));
-        cmd.addAll(accel.isKvm() ? List.of("-accel", "kvm", "-cpu", "host") : List.of("-accel", "tcg,tb-size=128", "-cpu", "max"));
-        cmd.addAll(List.of("-smp", "2", "-m", "2048M", "-nodefaults", "-no-user-config", "-display", "none",
-                "-monitor", "none", "-serial", "null", "-no-reboot",
-                "-kernel", image.vmlinux().toString(), "-initrd", image.initrd().toString(),
-                "-append", "console=ttyS0 quiet panic=-1 reboot=t"
-                        + (accel.isKvm() ? "" : QemuCommandLine.hostTscKhz().map(khz -> " tsc_early_khz=" + khz).orElse(""))
+        cmd.addAll(
+                accel.isKvm()
+                        ? List.of("-accel", "kvm", "-cpu", "host")
+                        : List.of("-accel", "tcg,tb-size=128", "-cpu", "max"));
+        cmd.addAll(List.of(
+                "-smp",
+                "2",
+                "-m",
+                "2048M",
+                "-nodefaults",
+                "-no-user-config",
+                "-display",
+                "none",
+                "-monitor",
+                "none",
+                "-serial",
+                "null",
+                "-no-reboot",
+                "-kernel",
+                image.vmlinux().toString(),
+                "-initrd",
+                image.initrd().toString(),
+                "-append",
+                "console=ttyS0 quiet panic=-1 reboot=t"
+                        + (accel.isKvm()
+                                ? ""
+                                : QemuCommandLine.hostTscKhz()
+                                        .map(khz -> " tsc_early_khz=" + khz)
+                                        .orElse(""))
                         + " rdinit=/bin/busybox -- reboot -f"));
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new IllegalStateException("bare kernel boot did not power off within 120 s");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.microvmsandbox.cli.CliProcess;
-import dev.microvmsandbox.image.GuestImage;
+import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +25,8 @@ class ConcurrentHostsIT {
     private static final Duration BOOT_AND_RUN = Duration.ofMinutes(8);
 
     private static CliProcess run(Map<String, String> env, String... command) throws IOException {
-        List<String> args = new java.util.ArrayList<>(List.of("run", "--memory", "512m", "--cpus", "1", "--timeout", "15m"));
+        List<String> args =
+                new java.util.ArrayList<>(List.of("run", "--memory", "512m", "--cpus", "1", "--timeout", "15m"));
         args.addAll(List.of(command));
         return CliProcess.start(env, args.toArray(String[]::new));
     }
@@ -36,7 +37,8 @@ class ConcurrentHostsIT {
             return List.of();
         }
         try (Stream<Path> dirs = Files.list(RunDirectory.base())) {
-            return dirs.filter(d -> d.getFileName().toString().startsWith("vm-" + pid + "-")).toList();
+            return dirs.filter(d -> d.getFileName().toString().startsWith("vm-" + pid + "-"))
+                    .toList();
         }
     }
 
@@ -44,7 +46,10 @@ class ConcurrentHostsIT {
     private static List<ProcessHandle> qemusOf(long pid) {
         String folder = RunDirectory.base().resolve("vm-" + pid + "-").toString();
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("qemu") && c.contains(folder)).orElse(false))
+                .filter(p -> p.info()
+                        .commandLine()
+                        .map(c -> c.contains("qemu") && c.contains(folder))
+                        .orElse(false))
                 .toList();
     }
 
@@ -52,8 +57,12 @@ class ConcurrentHostsIT {
     private static void assertNothingLeftOf(CliProcess... processes) {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             for (CliProcess p : processes) {
-                assertThat(runFolders(p.pid())).as("run folders of JVM %d", p.pid()).isEmpty();
-                assertThat(qemusOf(p.pid())).as("qemu processes of JVM %d", p.pid()).isEmpty();
+                assertThat(runFolders(p.pid()))
+                        .as("run folders of JVM %d", p.pid())
+                        .isEmpty();
+                assertThat(qemusOf(p.pid()))
+                        .as("qemu processes of JVM %d", p.pid())
+                        .isEmpty();
             }
         });
     }
@@ -69,7 +78,13 @@ class ConcurrentHostsIT {
         String tokenA = "token-a-" + UUID.randomUUID();
         String tokenB = "token-b-" + UUID.randomUUID();
         // A prints its token, then keeps its VM up until the test opens the gate (a read-only share)
-        try (CliProcess a = run(Map.of(), "--mount", gate + ":/gate", "--", "sh", "-c",
+        try (CliProcess a = run(
+                Map.of(),
+                "--mount",
+                gate + ":/gate",
+                "--",
+                "sh",
+                "-c",
                 "echo " + tokenA + "; while [ ! -e /gate/open ]; do sleep 0.2; done; echo a-done")) {
             await().atMost(BOOT_AND_RUN).until(() -> a.stdout().contains(tokenA) || !a.isAlive());
             assertThat(a.isAlive()).as("A runs its command: %s", a.stderr()).isTrue();
@@ -82,7 +97,9 @@ class ConcurrentHostsIT {
                 assertThat(b.exitCode(BOOT_AND_RUN)).as("B: %s", b.stderr()).isZero();
                 assertThat(b.stdout()).contains(tokenB).doesNotContain(tokenA);
                 assertThat(stale).as("B cleaned up after the dead JVM").doesNotExist();
-                assertThat(qemuOfA.get(0).isAlive()).as("A's qemu after B started and ended").isTrue();
+                assertThat(qemuOfA.get(0).isAlive())
+                        .as("A's qemu after B started and ended")
+                        .isTrue();
                 assertThat(foldersOfA.get(0)).exists();
                 assertNothingLeftOf(b);
             }
@@ -99,14 +116,22 @@ class ConcurrentHostsIT {
         Map<String, String> env = Map.of("MICROVM_SANDBOX_CACHE", cache.toString());
         String token1 = "token-1-" + UUID.randomUUID();
         String token2 = "token-2-" + UUID.randomUUID();
-        try (CliProcess first = run(env, "--", "echo", token1); CliProcess second = run(env, "--", "echo", token2)) {
-            assertThat(first.exitCode(Duration.ofMinutes(20))).as("first: %s", first.stderr()).isZero();
-            assertThat(second.exitCode(Duration.ofMinutes(20))).as("second: %s", second.stderr()).isZero();
+        try (CliProcess first = run(env, "--", "echo", token1);
+                CliProcess second = run(env, "--", "echo", token2)) {
+            assertThat(first.exitCode(Duration.ofMinutes(20)))
+                    .as("first: %s", first.stderr())
+                    .isZero();
+            assertThat(second.exitCode(Duration.ofMinutes(20)))
+                    .as("second: %s", second.stderr())
+                    .isZero();
             assertThat(first.stdout()).contains(token1).doesNotContain(token2);
             assertThat(second.stdout()).contains(token2).doesNotContain(token1);
 
             // one built; the other waited on the lock and found the image published
-            assertThat(Stream.of(first, second).filter(p -> p.stderr().contains("mmdebstrap done")).count()).isEqualTo(1);
+            assertThat(Stream.of(first, second)
+                            .filter(p -> p.stderr().contains("mmdebstrap done"))
+                            .count())
+                    .isEqualTo(1);
             assertNothingLeftOf(first, second);
         }
         Path image;
@@ -115,9 +140,12 @@ class ConcurrentHostsIT {
             assertThat(all).as("one image, nothing partial").hasSize(1);
             image = all.get(0);
         }
-        assertThat(image.getFileName()).isEqualTo(GuestImage.resolve().directory().getFileName());
+        assertThat(image.getFileName())
+                .isEqualTo(GuestImage.resolve().directory().getFileName());
         try (CliProcess verify = CliProcess.start(env, "image", "--verify")) {
-            assertThat(verify.exitCode(Duration.ofMinutes(2))).as(verify.stderr()).isZero();
+            assertThat(verify.exitCode(Duration.ofMinutes(2)))
+                    .as(verify.stderr())
+                    .isZero();
             assertThat(verify.stdout().strip()).isEqualTo(image.toString());
         }
     }

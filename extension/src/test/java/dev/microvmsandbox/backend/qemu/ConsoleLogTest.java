@@ -23,7 +23,8 @@ class ConsoleLogTest {
         log.follow(new ByteArrayInputStream(sb.toString().getBytes(StandardCharsets.UTF_8)), "test-console");
         await().atMost(Duration.ofSeconds(10)).until(() -> log.tail(1).equals("line 399999[0m"));
         assertThat(log.tail(3)).isEqualTo("line 399997[0m\nline 399998[0m\nline 399999[0m");
-        await().atMost(Duration.ofSeconds(5)).until(() -> Files.size(dir.resolve("console.log")) > ConsoleLog.FILE_LIMIT);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> Files.size(dir.resolve("console.log")) > ConsoleLog.FILE_LIMIT);
         assertThat(Files.size(dir.resolve("console.log"))).isLessThan(ConsoleLog.FILE_LIMIT + 100);
     }
 }

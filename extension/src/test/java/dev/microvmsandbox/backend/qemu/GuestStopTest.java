@@ -8,7 +8,8 @@ class GuestStopTest {
 
     @Test
     void namesAKernelCrash() {
-        assertThat(GuestStop.explain(0, "[ 12.1] sysrq: Trigger a crash\n[ 12.1] Kernel panic - not syncing: sysrq triggered crash"))
+        assertThat(GuestStop.explain(
+                        0, "[ 12.1] sysrq: Trigger a crash\n[ 12.1] Kernel panic - not syncing: sysrq triggered crash"))
                 .startsWith("the VM stopped: the guest kernel crashed");
     }
 
@@ -21,7 +22,8 @@ class GuestStopTest {
     @Test
     void namesTheTestJvmsExitStatus() {
         assertThat(GuestStop.explain(0, "msb: MSB-AGENT-EXIT 3\nreboot: Restarting system"))
-                .contains("test JVM exited with status 3").contains("System.exit");
+                .contains("test JVM exited with status 3")
+                .contains("System.exit");
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.microvmsandbox.backend.qemu;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.microvmsandbox.backend.Backend;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.SandboxException;
 import org.junit.jupiter.api.AfterEach;
@@ -20,7 +19,7 @@ class HostErrorsTest {
     @Test
     void missingQemuNamesThePackage() {
         System.setProperty("microvm.sandbox.qemu", "/nonexistent/qemu-system-x86_64");
-        assertThatThrownBy(() -> Backend.qemu().start(SandboxConfig.defaults()))
+        assertThatThrownBy(() -> QemuBackend.create().start(SandboxConfig.defaults()))
                 .isInstanceOf(SandboxException.class)
                 .hasMessageContaining("qemu-system-x86_64 was not found")
                 .hasMessageContaining("apt-get install qemu-system-x86");
@@ -30,7 +29,7 @@ class HostErrorsTest {
     void missingImageNamesTheBuildCommand() {
         System.setProperty("microvm.sandbox.qemu", "/bin/true");
         System.setProperty("microvm.sandbox.image", "/nonexistent/guest");
-        assertThatThrownBy(() -> Backend.qemu().start(SandboxConfig.defaults()))
+        assertThatThrownBy(() -> QemuBackend.create().start(SandboxConfig.defaults()))
                 .isInstanceOf(SandboxException.class)
                 .hasMessageContaining("holds no complete guest image")
                 .hasMessageContaining("sandbox-image/build.sh");

@@ -2,13 +2,12 @@ package dev.microvmsandbox.backend.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.microvmsandbox.backend.Backend;
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
 import dev.microvmsandbox.backend.Mount;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
-import dev.microvmsandbox.image.GuestImage;
+import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,11 +28,12 @@ class QemuSandboxIT {
     static void boot(@TempDir Path tmp) throws IOException {
         shared = Files.createDirectories(tmp.resolve("shared"));
         Files.writeString(shared.resolve("hello.txt"), "from the host");
-        sandbox = Backend.qemu().start(SandboxConfig.defaults()
-                .withMemory("2g")
-                .withEnv("GREETING", "hi")
-                .withMounts(List.of(new Mount(shared, "/mnt/shared")))
-                .withTimeout(Duration.ofMinutes(20)));
+        sandbox = QemuBackend.create()
+                .start(SandboxConfig.defaults()
+                        .withMemory("2g")
+                        .withEnv("GREETING", "hi")
+                        .withMounts(List.of(new Mount(shared, "/mnt/shared")))
+                        .withTimeout(Duration.ofMinutes(20)));
     }
 
     @AfterAll
@@ -75,7 +75,10 @@ class QemuSandboxIT {
     void passesOnlyTheConfiguredEnvironment() {
         CommandResult r = sh("echo \"$GREETING\"; env | cut -d= -f1 | sort | tr '\\n' ' '");
         assertThat(r.stdout()).startsWith("hi\n");
-        assertThat(r.stdout()).doesNotContain("MAVEN").doesNotContain("JAVA_HOME").doesNotContain("USER=");
+        assertThat(r.stdout())
+                .doesNotContain("MAVEN")
+                .doesNotContain("JAVA_HOME")
+                .doesNotContain("USER=");
     }
 
     @Test
@@ -87,7 +90,8 @@ class QemuSandboxIT {
 
     @Test
     void podmanRunsWithCrunCgroupfsAndVfs() {
-        CommandResult r = sh("podman info --format '{{.Host.OCIRuntime.Name}} {{.Host.CgroupManager}} {{.Store.GraphDriverName}}'");
+        CommandResult r = sh(
+                "podman info --format '{{.Host.OCIRuntime.Name}} {{.Host.CgroupManager}} {{.Store.GraphDriverName}}'");
         assertThat(r.stdout().strip()).isEqualTo("crun cgroupfs vfs");
     }
 
@@ -105,8 +109,9 @@ class QemuSandboxIT {
         assertThat(load.exitCode()).as(load.stderr()).isZero();
         CommandResult run = sh("podman run --rm localhost/microvm-sandbox/busybox echo RUN_OK");
         assertThat(run.stdout()).as(run.stderr()).contains("RUN_OK");
-        CommandResult build = sh("mkdir -p /tmp/ctx && printf 'FROM localhost/microvm-sandbox/busybox\\nRUN echo BUILD_OK > /built\\n' > /tmp/ctx/Containerfile"
-                + " && podman build -q --isolation=chroot -t localhost/built /tmp/ctx >/dev/null && podman run --rm localhost/built cat /built");
+        CommandResult build = sh(
+                "mkdir -p /tmp/ctx && printf 'FROM localhost/microvm-sandbox/busybox\\nRUN echo BUILD_OK > /built\\n' > /tmp/ctx/Containerfile"
+                        + " && podman build -q --isolation=chroot -t localhost/built /tmp/ctx >/dev/null && podman run --rm localhost/built cat /built");
         assertThat(build.stdout()).as(build.stderr()).contains("BUILD_OK");
     }
 

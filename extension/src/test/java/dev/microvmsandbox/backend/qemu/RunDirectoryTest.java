@@ -17,6 +17,7 @@ class RunDirectoryTest {
 
     @TempDir
     Path base;
+
     private Process standIn;
 
     @AfterEach
@@ -66,7 +67,9 @@ class RunDirectoryTest {
         assertThat(mine).exists();
         assertThat(qemu.isAlive()).isTrue();
         assertThat(olderFormat).exists();
-        assertThat(beingCreated).as("no owner yet, but too young to be orphaned").exists();
+        assertThat(beingCreated)
+                .as("no owner yet, but too young to be orphaned")
+                .exists();
     }
 
     @Test
@@ -107,7 +110,8 @@ class RunDirectoryTest {
     @Test
     void anOwnerlessFolderOlderThanAMinuteIsRemoved() throws IOException {
         Path stale = runFolder("vm-1-1", null);
-        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 120_000));
+        Files.setLastModifiedTime(
+                stale, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 120_000));
         RunDirectory.cleanUpAfterDeadOwners(base);
         assertThat(stale).doesNotExist();
     }

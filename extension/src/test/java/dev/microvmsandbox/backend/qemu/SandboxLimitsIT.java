@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.microvmsandbox.backend.Backend;
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
 import dev.microvmsandbox.backend.Sandbox;
@@ -25,28 +24,37 @@ class SandboxLimitsIT {
 
     @Test
     void aVmGiven512MiBCannotUseMore() {
-        try (Sandbox sandbox = Backend.qemu().start(SandboxConfig.defaults().withMemory("512m"))) {
+        try (Sandbox sandbox =
+                QemuBackend.create().start(SandboxConfig.defaults().withMemory("512m"))) {
             CommandResult total = sandbox.exec(Command.shell("awk '/MemTotal/ {print $2}' /proc/meminfo"));
             assertThat(Long.parseLong(total.stdout().strip())).isLessThanOrEqualTo(512 * 1024);
             // awk doubles a string until memory runs out; it volunteers to be the OOM killer's victim
             CommandResult hog = sandbox.exec(Command.shell("echo 1000 > /proc/self/oom_score_adj; "
-                    + "awk 'BEGIN { s = \"x\"; for (i = 0; i < 40; i++) s = s s; print length(s) }'")
+                            + "awk 'BEGIN { s = \"x\"; for (i = 0; i < 40; i++) s = s s; print length(s) }'")
                     .withTimeout(Duration.ofMinutes(5)));
-            assertThat(hog.exitCode()).as("a 1 TiB string cannot fit in 512 MiB: %s", hog).isNotZero();
+            assertThat(hog.exitCode())
+                    .as("a 1 TiB string cannot fit in 512 MiB: %s", hog)
+                    .isNotZero();
             assertThat(hog.stdout()).doesNotContain("1099511627776");
-            assertThat(sandbox.exec(Command.of("true")).exitCode()).as("the guest survives the OOM kill").isZero();
+            assertThat(sandbox.exec(Command.of("true")).exitCode())
+                    .as("the guest survives the OOM kill")
+                    .isZero();
         }
     }
 
     @Test
     void theSandboxTimeoutDestroysTheVmAndSaysSo() {
-        Sandbox sandbox = Backend.qemu().start(SandboxConfig.defaults().withMemory("1g").withTimeout(Duration.ofSeconds(60))
-                .withBootTimeout(Duration.ofSeconds(55)));
+        Sandbox sandbox = QemuBackend.create()
+                .start(SandboxConfig.defaults()
+                        .withMemory("1g")
+                        .withTimeout(Duration.ofSeconds(60))
+                        .withBootTimeout(Duration.ofSeconds(55)));
         try {
             assertThatThrownBy(() -> sandbox.exec(Command.of("sleep", "600").withTimeout(Duration.ofMinutes(5))))
                     .isInstanceOf(SandboxException.class)
                     .hasMessageContaining("timeout");
-            assertThat(sandbox.deathCause()).hasValueSatisfying(c -> assertThat(c).contains("timeout of 1m passed"));
+            assertThat(sandbox.deathCause())
+                    .hasValueSatisfying(c -> assertThat(c).contains("timeout of 1m passed"));
         } finally {
             sandbox.close();
         }
@@ -54,16 +62,18 @@ class SandboxLimitsIT {
 
     @Test
     void qemuKilledMidCommandFailsTheCommandWithTheCause() throws Exception {
-        QemuVm sandbox = (QemuVm) Backend.qemu().start(SandboxConfig.defaults().withMemory("512m"));
+        QemuVm sandbox =
+                (QemuVm) QemuBackend.create().start(SandboxConfig.defaults().withMemory("512m"));
         try {
-            java.util.concurrent.CompletableFuture<Throwable> failure = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    sandbox.exec(Command.of("sleep", "600"));
-                    return null;
-                } catch (RuntimeException e) {
-                    return e;
-                }
-            });
+            java.util.concurrent.CompletableFuture<Throwable> failure =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            sandbox.exec(Command.of("sleep", "600"));
+                            return null;
+                        } catch (RuntimeException e) {
+                            return e;
+                        }
+                    });
             Thread.sleep(2000);
             sandbox.qemuProcess().destroyForcibly();
             Throwable t = failure.get(30, TimeUnit.SECONDS);
@@ -80,8 +90,11 @@ class SandboxLimitsIT {
             List<java.util.concurrent.Future<String>> bootIds = new java.util.ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 bootIds.add(pool.submit(() -> {
-                    try (Sandbox sandbox = Backend.qemu().start(SandboxConfig.defaults().withMemory("512m").withCpus(1))) {
-                        return sandbox.exec(Command.of("cat", "/proc/sys/kernel/random/boot_id")).stdout().strip();
+                    try (Sandbox sandbox = QemuBackend.create()
+                            .start(SandboxConfig.defaults().withMemory("512m").withCpus(1))) {
+                        return sandbox.exec(Command.of("cat", "/proc/sys/kernel/random/boot_id"))
+                                .stdout()
+                                .strip();
                     }
                 }));
             }
@@ -96,10 +109,14 @@ class SandboxLimitsIT {
     @Test
     void noQemuSurvivesTheHostJvmKilledWithSigkill() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "-Dmicrovm.sandbox.repo=" + System.getProperty("microvm.sandbox.repo", ""),
-                BootAndWait.class.getName())
-                .redirectErrorStream(true).start();
+        Process child = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "-Dmicrovm.sandbox.repo=" + System.getProperty("microvm.sandbox.repo", ""),
+                        BootAndWait.class.getName())
+                .redirectErrorStream(true)
+                .start();
         BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()));
         String runDir = null;
         String line;
@@ -111,12 +128,14 @@ class SandboxLimitsIT {
         }
         assertThat(runDir).as("the child booted a sandbox").isNotNull();
         Path dir = Path.of(runDir);
-        long qemuPid = Long.parseLong(Files.readString(dir.resolve(RunDirectory.QEMU_PID)).trim());
+        long qemuPid = Long.parseLong(
+                Files.readString(dir.resolve(RunDirectory.QEMU_PID)).trim());
         assertThat(ProcessHandle.of(qemuPid)).isPresent();
 
         new ProcessBuilder("kill", "-KILL", Long.toString(child.pid())).start().waitFor();
         child.waitFor(10, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(qemuPid).map(p -> !p.isAlive()).orElse(true));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ProcessHandle.of(qemuPid).map(p -> !p.isAlive()).orElse(true));
 
         // the next start cleans what the dead JVM left behind
         RunDirectory.cleanUpAfterDeadOwners();
@@ -126,9 +145,13 @@ class SandboxLimitsIT {
     /** Run in a child JVM: boots a sandbox, prints its run folder, then waits to be killed. */
     public static final class BootAndWait {
         public static void main(String[] args) throws InterruptedException, IOException {
-            Sandbox sandbox = Backend.qemu().start(SandboxConfig.defaults().withMemory("512m"));
+            Sandbox sandbox =
+                    QemuBackend.create().start(SandboxConfig.defaults().withMemory("512m"));
             try (var dirs = Files.list(RunDirectory.base())) {
-                List<Path> mine = dirs.filter(d -> d.getFileName().toString().startsWith("vm-" + ProcessHandle.current().pid() + "-")).toList();
+                List<Path> mine = dirs.filter(d -> d.getFileName()
+                                .toString()
+                                .startsWith("vm-" + ProcessHandle.current().pid() + "-"))
+                        .toList();
                 System.out.println("RUNDIR " + mine.get(0));
             }
             System.out.flush();

@@ -15,8 +15,7 @@ public final class OrderTotals {
         }
     }
 
-    private OrderTotals() {
-    }
+    private OrderTotals() {}
 
     /** Sum of the lines, less a percentage discount, rounded half-up to cents. */
     public static BigDecimal total(List<Line> lines, int discountPercent) {

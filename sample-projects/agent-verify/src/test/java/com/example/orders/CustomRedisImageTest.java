@@ -22,22 +22,24 @@ class CustomRedisImageTest {
 
     @Container
     static GenericContainer<?> redis = new GenericContainer<>(
-            new ImageFromDockerfile("localhost/samples/redis-lru", false)
-                    .withDockerfileFromBuilder(b -> b
-                            .from("localhost/samples/redis:7")
-                            .run("printf 'maxmemory 64mb\\nmaxmemory-policy allkeys-lru\\nprotected-mode no\\n'"
-                                    + " > /etc/redis-sample.conf && grep -q allkeys-lru /etc/redis-sample.conf")
-                            .cmd("redis-server", "/etc/redis-sample.conf")
-                            .expose(6379)
-                            .build()))
+                    new ImageFromDockerfile("localhost/samples/redis-lru", false)
+                            .withDockerfileFromBuilder(b -> b.from("localhost/samples/redis:7")
+                                    .run("printf 'maxmemory 64mb\\nmaxmemory-policy allkeys-lru\\nprotected-mode no\\n'"
+                                            + " > /etc/redis-sample.conf && grep -q allkeys-lru /etc/redis-sample.conf")
+                                    .cmd("redis-server", "/etc/redis-sample.conf")
+                                    .expose(6379)
+                                    .build()))
             .withExposedPorts(6379)
             .waitingFor(Wait.forLogMessage(".*Ready to accept connections.*\\n", 1));
 
     @Test
     void runsTheImageBuiltInTheSandbox() {
         try (Jedis jedis = new Jedis(redis.getHost(), redis.getMappedPort(6379))) {
-            assertEquals(List.of("maxmemory-policy", "allkeys-lru"), jedis.configGet("maxmemory-policy").entrySet().stream()
-                    .flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue())).toList());
+            assertEquals(
+                    List.of("maxmemory-policy", "allkeys-lru"),
+                    jedis.configGet("maxmemory-policy").entrySet().stream()
+                            .flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue()))
+                            .toList());
             jedis.set("k", "v");
             assertEquals("v", jedis.get("k"));
         }

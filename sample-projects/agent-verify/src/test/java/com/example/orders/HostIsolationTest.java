@@ -29,7 +29,8 @@ class HostIsolationTest {
     void hostSecretsAreNotVisible() {
         String home = System.getProperty("user.home");
         assertFalse(Files.exists(Path.of(home, ".ssh", "id_rsa")), "~/.ssh/id_rsa is visible");
-        assertFalse(Files.exists(Path.of(home, ".m2", "settings-security.xml")), "~/.m2/settings-security.xml is visible");
+        assertFalse(
+                Files.exists(Path.of(home, ".m2", "settings-security.xml")), "~/.m2/settings-security.xml is visible");
     }
 
     @Test

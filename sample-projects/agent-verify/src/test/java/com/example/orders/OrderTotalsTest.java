@@ -18,9 +18,11 @@ class OrderTotalsTest {
 
     @Test
     void sumsLines() {
-        assertEquals(new BigDecimal("23.50"), OrderTotals.total(List.of(
-                new Line("a", 2, new BigDecimal("5.25")),
-                new Line("b", 1, new BigDecimal("13.00"))), 0));
+        assertEquals(
+                new BigDecimal("23.50"),
+                OrderTotals.total(
+                        List.of(new Line("a", 2, new BigDecimal("5.25")), new Line("b", 1, new BigDecimal("13.00"))),
+                        0));
     }
 
     @Test
@@ -35,8 +37,10 @@ class OrderTotalsTest {
 
     @Test
     void recordsTheKernelItRunsOn() throws Exception {
-        System.out.println("SANDBOX-KERNEL=" + Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim());
+        System.out.println("SANDBOX-KERNEL="
+                + Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim());
         // boot_id is new at every boot of any kernel: it tells the VM from the host even when their kernels match
-        System.out.println("SANDBOX-BOOT-ID=" + Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
+        System.out.println("SANDBOX-BOOT-ID="
+                + Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
     }
 }

@@ -25,8 +25,7 @@ import redis.clients.jedis.Jedis;
 class RedisQuickstartTest {
 
     @Container
-    static GenericContainer<?> redis = new GenericContainer<>("localhost/samples/redis:7")
-            .withExposedPorts(6379);
+    static GenericContainer<?> redis = new GenericContainer<>("localhost/samples/redis:7").withExposedPorts(6379);
 
     @Test
     void setsAndGetsAValue() {
@@ -51,7 +50,8 @@ class RedisQuickstartTest {
         assertEquals(System.getProperty("os.version"), kernel);
         System.out.println("SANDBOX-KERNEL=" + kernel);
         // boot_id is new at every boot of any kernel: it tells the VM from the host even when their kernels match
-        System.out.println("SANDBOX-BOOT-ID=" + Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
+        System.out.println("SANDBOX-BOOT-ID="
+                + Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
         reporter.publishEntry("sandbox.kernel", kernel);
 
         // a nested container shares the kernel of the VM it runs in

@@ -28,9 +28,12 @@ class SandboxNetworkTest {
 
     /** Interface names from /proc/net/dev (two header lines, then "name: counters"). */
     static List<String> interfaces(String procNetDev) {
-        return procNetDev.lines().skip(2)
+        return procNetDev
+                .lines()
+                .skip(2)
                 .map(line -> line.substring(0, line.indexOf(':')).trim())
-                .sorted().collect(Collectors.toList());
+                .sorted()
+                .collect(Collectors.toList());
     }
 
     @Test
@@ -48,15 +51,16 @@ class SandboxNetworkTest {
 
     @Test
     void bridgedContainerCannotLeaveTheVm() throws Exception {
-        try (GenericContainer<?> bridged = new GenericContainer<>("localhost/samples/redis:7")
-                .withCommand("sleep", "infinity")) {
+        try (GenericContainer<?> bridged =
+                new GenericContainer<>("localhost/samples/redis:7").withCommand("sleep", "infinity")) {
             bridged.start();
             ExecResult dev = bridged.execInContainer("cat", "/proc/net/dev");
             assertNotEquals(List.of("lo"), interfaces(dev.getStdout()), "a bridged container has an interface");
             // bash's /dev/tcp: the image has no nc or curl
-            ExecResult out = bridged.execInContainer("timeout", "5", "bash", "-c",
-                    "exec 3<>/dev/tcp/1.1.1.1/80 && echo connected");
-            System.out.println("bridged container to 1.1.1.1:80: exit " + out.getExitCode() + " " + out.getStderr().trim());
+            ExecResult out = bridged.execInContainer(
+                    "timeout", "5", "bash", "-c", "exec 3<>/dev/tcp/1.1.1.1/80 && echo connected");
+            System.out.println("bridged container to 1.1.1.1:80: exit " + out.getExitCode() + " "
+                    + out.getStderr().trim());
             assertNotEquals(0, out.getExitCode(), "a container in the sandbox reached 1.1.1.1:80: " + out.getStdout());
         }
     }
@@ -65,11 +69,14 @@ class SandboxNetworkTest {
     @ParameterizedTest
     @ValueSource(strings = {"10.0.2.2", "1.1.1.1", "8.8.8.8"})
     void guestCannotConnectOutside(String address) {
-        IOException failure = assertThrows(IOException.class, () -> {
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(address, 80), 2000);
-            }
-        }, "the sandbox reached " + address + ":80");
+        IOException failure = assertThrows(
+                IOException.class,
+                () -> {
+                    try (Socket socket = new Socket()) {
+                        socket.connect(new InetSocketAddress(address, 80), 2000);
+                    }
+                },
+                "the sandbox reached " + address + ":80");
         System.out.println("connect " + address + ":80 -> " + failure);
     }
 
@@ -78,8 +85,10 @@ class SandboxNetworkTest {
         String kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
         System.out.println("SANDBOX-KERNEL=" + kernel);
         // boot_id is new at every boot of any kernel: it tells the VM from the host even when their kernels match
-        System.out.println("SANDBOX-BOOT-ID=" + Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
-        System.out.println("guest interfaces: " + Arrays.toString(
-                interfaces(Files.readString(Path.of("/proc/net/dev"))).toArray()));
+        System.out.println("SANDBOX-BOOT-ID="
+                + Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
+        System.out.println("guest interfaces: "
+                + Arrays.toString(
+                        interfaces(Files.readString(Path.of("/proc/net/dev"))).toArray()));
     }
 }

@@ -22,9 +22,8 @@ import redis.clients.jedis.Jedis;
  * reaches redis by its network alias, the test reaches the app through its mapped port.
  * Both containers run nested inside the microVM.
  */
-@MicroVmSandbox(images = {
-        "docker-archive:target/sample-images/redis.tar",
-        "docker-archive:target/sample-images/webapp.tar"})
+@MicroVmSandbox(
+        images = {"docker-archive:target/sample-images/redis.tar", "docker-archive:target/sample-images/webapp.tar"})
 @Testcontainers
 class WebappWithRedisTest {
 
@@ -45,11 +44,13 @@ class WebappWithRedisTest {
             .dependsOn(redis)
             .waitingFor(Wait.forLogMessage(".*webapp listening on port 8080.*\\n", 1));
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private HttpResponse<String> get(String path) throws Exception {
         URI uri = URI.create("http://" + webapp.getHost() + ":" + webapp.getMappedPort(8080) + path);
-        return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
+        return http.send(
+                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

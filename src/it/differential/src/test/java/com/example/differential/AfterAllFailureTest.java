@@ -12,6 +12,5 @@ class AfterAllFailureTest {
     }
 
     @Test
-    void passesBeforeTheTeardown() {
-    }
+    void passesBeforeTheTeardown() {}
 }

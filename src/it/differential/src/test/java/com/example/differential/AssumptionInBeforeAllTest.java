@@ -14,6 +14,5 @@ class AssumptionInBeforeAllTest {
     }
 
     @Test
-    void skippedWithTheClass() {
-    }
+    void skippedWithTheClass() {}
 }

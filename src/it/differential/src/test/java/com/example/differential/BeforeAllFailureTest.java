@@ -12,10 +12,8 @@ class BeforeAllFailureTest {
     }
 
     @Test
-    void neverStarts() {
-    }
+    void neverStarts() {}
 
     @Test
-    void neverStartsEither() {
-    }
+    void neverStartsEither() {}
 }

@@ -13,8 +13,7 @@ class CustomDisplayNamesTest {
 
     @Test
     @DisplayName("custom display name")
-    void named() {
-    }
+    void named() {}
 
     @Test
     @DisplayName("fails under a name with ümlauts, <markup> & emoji \uD83D\uDE00")
@@ -26,7 +25,6 @@ class CustomDisplayNamesTest {
     @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
     class Names_from_underscores {
         @Test
-        void reads_like_a_sentence() {
-        }
+        void reads_like_a_sentence() {}
     }
 }

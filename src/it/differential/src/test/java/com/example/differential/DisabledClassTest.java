@@ -7,6 +7,5 @@ import org.junit.jupiter.api.Test;
 class DisabledClassTest {
 
     @Test
-    void neverRuns() {
-    }
+    void neverRuns() {}
 }

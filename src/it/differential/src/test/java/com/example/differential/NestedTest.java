@@ -9,14 +9,12 @@ import org.junit.jupiter.api.Test;
 class NestedTest {
 
     @Test
-    void outerPasses() {
-    }
+    void outerPasses() {}
 
     @Nested
     class Inner {
         @Test
-        void innerPasses() {
-        }
+        void innerPasses() {}
 
         @Test
         void innerFails() {
@@ -26,8 +24,7 @@ class NestedTest {
         @Nested
         class Deeper {
             @Test
-            void deeperPasses() {
-            }
+            void deeperPasses() {}
         }
     }
 
@@ -35,7 +32,6 @@ class NestedTest {
     @DisplayName("a nested class with a display name")
     class Named {
         @Test
-        void namedNestedPasses() {
-        }
+        void namedNestedPasses() {}
     }
 }

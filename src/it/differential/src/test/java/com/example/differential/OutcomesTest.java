@@ -64,13 +64,11 @@ class OutcomesTest {
 
     @Test
     @Disabled("not today")
-    void disabledWithReason() {
-    }
+    void disabledWithReason() {}
 
     @Test
     @Disabled
-    void disabledWithoutReason() {
-    }
+    void disabledWithoutReason() {}
 
     @Test
     void abortedByAssumption() {

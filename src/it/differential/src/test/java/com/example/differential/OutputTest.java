@@ -33,6 +33,7 @@ class OutputTest {
     @Test
     void recordsWhereItRuns() throws Exception {
         System.out.println("RAN-ON-KERNEL=" + System.getProperty("os.version"));
-        System.out.println("RAN-ON-BOOT-ID=" + Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
+        System.out.println("RAN-ON-BOOT-ID="
+                + Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
     }
 }

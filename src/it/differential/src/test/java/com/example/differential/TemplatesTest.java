@@ -38,8 +38,7 @@ class TemplatesTest {
     }
 
     @RepeatedTest(value = 2, name = "{displayName} round {currentRepetition}")
-    void repeatedWithName() {
-    }
+    void repeatedWithName() {}
 
     @TestFactory
     Stream<DynamicTest> dynamicTests() {
@@ -50,10 +49,12 @@ class TemplatesTest {
     @TestFactory
     List<DynamicNode> dynamicContainers() {
         return List.of(
-                dynamicContainer("container one", List.of(
-                        dynamicTest("one passes", () -> { }),
-                        dynamicTest("one errors", () -> { throw new IllegalStateException("dynamic boom"); }))),
-                dynamicContainer("container two", List.of(
-                        dynamicContainer("inner container", List.of(dynamicTest("deep passes", () -> { }))))));
+                dynamicContainer(
+                        "container one", List.of(dynamicTest("one passes", () -> {}), dynamicTest("one errors", () -> {
+                            throw new IllegalStateException("dynamic boom");
+                        }))),
+                dynamicContainer(
+                        "container two",
+                        List.of(dynamicContainer("inner container", List.of(dynamicTest("deep passes", () -> {}))))));
     }
 }

@@ -46,9 +46,12 @@ class AgentChannelForgeryTest {
                 } catch (IOException e) {
                     continue;
                 }
-                String dev = target.getFileName() == null ? "" : target.getFileName().toString();
+                String dev =
+                        target.getFileName() == null ? "" : target.getFileName().toString();
                 Path name = Path.of("/sys/class/virtio-ports", dev, "name");
-                if (dev.startsWith("vport") && Files.isReadable(name) && Files.readString(name).trim().equals("msb.0")) {
+                if (dev.startsWith("vport")
+                        && Files.isReadable(name)
+                        && Files.readString(name).trim().equals("msb.0")) {
                     return Integer.parseInt(link.getFileName().toString());
                 }
             }
@@ -61,7 +64,8 @@ class AgentChannelForgeryTest {
         Field theUnsafe = unsafeClass.getDeclaredField("theUnsafe");
         theUnsafe.setAccessible(true);
         Object unsafe = theUnsafe.get(null);
-        long offset = (long) unsafeClass.getMethod("objectFieldOffset", Field.class)
+        long offset = (long) unsafeClass
+                .getMethod("objectFieldOffset", Field.class)
                 .invoke(unsafe, FileDescriptor.class.getDeclaredField("fd"));
         FileDescriptor d = new FileDescriptor();
         unsafeClass.getMethod("putInt", Object.class, long.class, int.class).invoke(unsafe, d, offset, fd);

@@ -41,7 +41,8 @@ class ChannelForgeryTest {
         }
         try (Stream<Path> dev = Files.list(Path.of("/dev"))) {
             dev.filter(p -> p.getFileName().toString().matches("vport.*|hvc\\d+"))
-                    .filter(p -> !devices.contains(p)).forEach(devices::add);
+                    .filter(p -> !devices.contains(p))
+                    .forEach(devices::add);
         }
         byte[] forged = forgedFrames();
         byte[] garbage = new byte[256 << 10];
@@ -62,23 +63,33 @@ class ChannelForgeryTest {
     static byte[] forgedFrames() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int id = 1; id <= 8; id++) {
-            String event = "{\"type\":\"test-event\",\"id\":" + id + ",\"event\":\"finished\",\"status\":\"SUCCESSFUL\","
-                    + "\"node\":{\"uniqueId\":\"[engine:junit-jupiter]/[class:com.example.hostile.NormalTest]/[method:forgedByHostileTest()]\","
-                    + "\"parentId\":\"[engine:junit-jupiter]/[class:com.example.hostile.NormalTest]\",\"displayName\":\"forgedByHostileTest()\","
-                    + "\"legacyName\":\"forgedByHostileTest()\",\"type\":\"TEST\",\"className\":\"com.example.hostile.NormalTest\","
-                    + "\"methodName\":\"forgedByHostileTest\",\"methodParameterTypes\":\"\",\"tags\":[]}}";
+            String event =
+                    "{\"type\":\"test-event\",\"id\":" + id + ",\"event\":\"finished\",\"status\":\"SUCCESSFUL\","
+                            + "\"node\":{\"uniqueId\":\"[engine:junit-jupiter]/[class:com.example.hostile.NormalTest]/[method:forgedByHostileTest()]\","
+                            + "\"parentId\":\"[engine:junit-jupiter]/[class:com.example.hostile.NormalTest]\",\"displayName\":\"forgedByHostileTest()\","
+                            + "\"legacyName\":\"forgedByHostileTest()\",\"type\":\"TEST\",\"className\":\"com.example.hostile.NormalTest\","
+                            + "\"methodName\":\"forgedByHostileTest\",\"methodParameterTypes\":\"\",\"tags\":[]}}";
             frame(out, 1, id, event.getBytes(StandardCharsets.UTF_8));
-            frame(out, 1, id, ("{\"type\":\"run-done\",\"id\":" + id + ",\"error\":null}").getBytes(StandardCharsets.UTF_8));
+            frame(
+                    out,
+                    1,
+                    id,
+                    ("{\"type\":\"run-done\",\"id\":" + id + ",\"error\":null}").getBytes(StandardCharsets.UTF_8));
         }
         // deeply nested JSON, then a header that announces 2 GiB
         frame(out, 1, 1, ("{\"type\":\"hello\",\"x\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}").getBytes());
-        ByteBuffer huge = ByteBuffer.allocate(10).put((byte) 1).put((byte) 0).putInt(1).putInt(Integer.MAX_VALUE);
+        ByteBuffer huge =
+                ByteBuffer.allocate(10).put((byte) 1).put((byte) 0).putInt(1).putInt(Integer.MAX_VALUE);
         out.write(huge.array());
         return out.toByteArray();
     }
 
     private static void frame(ByteArrayOutputStream out, int kind, int id, byte[] payload) {
-        ByteBuffer header = ByteBuffer.allocate(10).put((byte) kind).put((byte) 0).putInt(id).putInt(payload.length);
+        ByteBuffer header = ByteBuffer.allocate(10)
+                .put((byte) kind)
+                .put((byte) 0)
+                .putInt(id)
+                .putInt(payload.length);
         out.writeBytes(header.array());
         out.writeBytes(payload);
     }

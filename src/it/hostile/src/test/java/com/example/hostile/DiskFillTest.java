@@ -11,10 +11,13 @@ class DiskFillTest {
 
     @Test
     void fillTheDisk() throws Exception {
-        String result = Host.sh("mkdir -p /work; df -k /work; dd if=/dev/zero of=/work/fill bs=1M 2>&1 | tail -4; df -k /work | tail -1", 220);
+        String result = Host.sh(
+                "mkdir -p /work; df -k /work; dd if=/dev/zero of=/work/fill bs=1M 2>&1 | tail -4; df -k /work | tail -1",
+                220);
         Host.report("disk-fill " + result);
         // dd stops at ENOSPC; the disk then shows no space available
-        assertTrue(result.contains("No space left") || result.matches("(?s).*\\s0\\s+100%\\s+/.*"),
+        assertTrue(
+                result.contains("No space left") || result.matches("(?s).*\\s0\\s+100%\\s+/.*"),
                 "dd did not fill the disk: " + result);
     }
 }

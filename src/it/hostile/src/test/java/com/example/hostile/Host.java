@@ -27,8 +27,7 @@ final class Host {
         }
     }
 
-    private Host() {
-    }
+    private Host() {}
 
     static String get(String key) {
         String v = PROPS.getProperty(key);
@@ -57,7 +56,9 @@ final class Host {
 
     /** Runs {@code sh -c script}; returns exit code and the first 4 KiB of combined output. */
     static String sh(String script, long seconds) throws Exception {
-        Process p = new ProcessBuilder(List.of("sh", "-c", script)).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(List.of("sh", "-c", script))
+                .redirectErrorStream(true)
+                .start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Thread reader = new Thread(() -> {
             byte[] b = new byte[8192];

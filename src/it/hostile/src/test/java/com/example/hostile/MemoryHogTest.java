@@ -21,8 +21,11 @@ class MemoryHogTest {
     @Order(1)
     void nativeMemoryUntilKilled() throws Exception {
         // doubles a string until the guest kernel stops it; 137 = SIGKILL from the OOM killer
-        Host.report("native-hog " + Host.sh("awk 'BEGIN { s = \"xxxxxxxxxxxxxxxx\"; while (1) s = s s }'; echo awk-exit=$?; "
-                + "dmesg 2>/dev/null | grep -i -m2 -E 'out of memory|oom-kill'", 60));
+        Host.report("native-hog "
+                + Host.sh(
+                        "awk 'BEGIN { s = \"xxxxxxxxxxxxxxxx\"; while (1) s = s s }'; echo awk-exit=$?; "
+                                + "dmesg 2>/dev/null | grep -i -m2 -E 'out of memory|oom-kill'",
+                        60));
     }
 
     @Test

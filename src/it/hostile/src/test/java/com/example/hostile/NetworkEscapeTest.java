@@ -51,7 +51,11 @@ class NetworkEscapeTest {
             }
         }
         Host.report("interfaces " + interfaces);
-        assertEquals(List.of("lo"), interfaces.stream().filter(i -> !i.startsWith("podman") && !i.startsWith("veth")).toList(),
+        assertEquals(
+                List.of("lo"),
+                interfaces.stream()
+                        .filter(i -> !i.startsWith("podman") && !i.startsWith("veth"))
+                        .toList(),
                 "the guest has a network interface besides lo");
     }
 }

@@ -19,6 +19,7 @@ class NormalTest {
     @Test
     void recordsTheKernelItRunsOn() throws Exception {
         System.out.println("SANDBOX-KERNEL=" + System.getProperty("os.version"));
-        System.out.println("SANDBOX-BOOT-ID=" + Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
+        System.out.println("SANDBOX-BOOT-ID="
+                + Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
     }
 }

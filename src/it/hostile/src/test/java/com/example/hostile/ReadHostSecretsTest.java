@@ -36,7 +36,8 @@ class ReadHostSecretsTest {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                 String d = dir.toString();
-                return d.equals("/proc") || d.equals("/sys") || d.equals("/dev") ? FileVisitResult.SKIP_SUBTREE
+                return d.equals("/proc") || d.equals("/sys") || d.equals("/dev")
+                        ? FileVisitResult.SKIP_SUBTREE
                         : FileVisitResult.CONTINUE;
             }
 
@@ -90,7 +91,8 @@ class ReadHostSecretsTest {
         // every process's environment, in case the agent or init kept something
         StringBuilder all = new StringBuilder();
         try (var procs = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) procs.filter(p -> p.getFileName().toString().matches("\\d+"))::iterator) {
+            for (Path p : (Iterable<Path>)
+                    procs.filter(p -> p.getFileName().toString().matches("\\d+"))::iterator) {
                 all.append(safeRead(p.resolve("environ")).replace('\0', ' ')).append('\n');
             }
         }

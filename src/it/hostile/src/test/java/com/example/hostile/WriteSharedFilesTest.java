@@ -47,9 +47,17 @@ class WriteSharedFilesTest {
     @Test
     void localRepositoryIsNotTheHosts() throws Exception {
         // the host path of the library's jar in the local repository, and where a guest would look
-        List<Path> jars = List.of(Path.of(Host.get("local.repo.jar")),
-                Path.of(System.getProperty("user.home"), ".m2", "repository", "dev", "microvmsandbox",
-                        "microvm-sandbox-junit", "0.1.0-SNAPSHOT", "microvm-sandbox-junit-0.1.0-SNAPSHOT.jar"));
+        List<Path> jars = List.of(
+                Path.of(Host.get("local.repo.jar")),
+                Path.of(
+                        System.getProperty("user.home"),
+                        ".m2",
+                        "repository",
+                        "dev",
+                        "microvmsandbox",
+                        "microvm-sandbox-junit",
+                        "0.1.0-SNAPSHOT",
+                        "microvm-sandbox-junit-0.1.0-SNAPSHOT.jar"));
         for (Path jar : jars) {
             String outcome;
             try {
