@@ -27,7 +27,14 @@ import org.slf4j.LoggerFactory;
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class Channel implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
+    /**
+     * Looked up on first use only: a guest agent saved in a template has logged nothing, so SLF4J
+     * binds later, to whatever provider the test classpath brings, as in a JVM that started with it.
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Channel.class);
+    }
+
     private static final int CHUNK = 64 * 1024;
 
     /** Gets what arrives for one request. */
@@ -64,8 +71,8 @@ public final class Channel implements AutoCloseable {
         this.out = new BufferedOutputStream(out, CHUNK);
         this.maxInboundPayload = Math.min(maxInboundPayload, Frame.MAX_PAYLOAD);
         this.resource = resource;
-        this.fallback =
-                message -> LOG.debug("{}: unrouted {}", name, message.getClass().getSimpleName());
+        this.fallback = message ->
+                Log.LOG.debug("{}: unrouted {}", name, message.getClass().getSimpleName());
     }
 
     /** Starts the reader thread; {@code fallback} gets every frame whose id has no route. */
@@ -147,14 +154,14 @@ public final class Channel implements AutoCloseable {
             }
         } catch (ProtocolException e) {
             reason = "protocol violation: " + e.getMessage();
-            LOG.warn("{}: {}", name, reason);
+            Log.LOG.warn("{}: {}", name, reason);
         } catch (IOException e) {
             if (isOpen()) {
                 reason = "channel broken: " + e.getMessage();
             }
         } catch (RuntimeException e) {
             reason = "receiver failed: " + e;
-            LOG.warn("{}: {}", name, reason, e);
+            Log.LOG.warn("{}: {}", name, reason, e);
         }
         shutDown(reason);
     }
@@ -181,7 +188,7 @@ public final class Channel implements AutoCloseable {
         try {
             resource.close();
         } catch (Exception e) {
-            LOG.debug("{}: closing: {}", name, e.toString());
+            Log.LOG.debug("{}: closing: {}", name, e.toString());
         }
         // the fallback is the channel's owner: it learns first, so it can record a better cause
         safely(() -> fallback.closed(reason));
@@ -197,7 +204,7 @@ public final class Channel implements AutoCloseable {
         try {
             r.run();
         } catch (RuntimeException e) {
-            LOG.warn("{}: receiver failed on close", name, e);
+            Log.LOG.warn("{}: receiver failed on close", name, e);
         }
     }
 }

@@ -27,6 +27,9 @@ import org.apiguardian.api.API;
     @JsonSubTypes.Type(value = Message.TestEvent.class, name = "test-event"),
     @JsonSubTypes.Type(value = Message.RunDone.class, name = "run-done"),
     @JsonSubTypes.Type(value = Message.Shutdown.class, name = "shutdown"),
+    @JsonSubTypes.Type(value = Message.Attach.class, name = "attach"),
+    @JsonSubTypes.Type(value = Message.Freeze.class, name = "freeze"),
+    @JsonSubTypes.Type(value = Message.Frozen.class, name = "frozen"),
 })
 @API(status = API.Status.INTERNAL)
 public sealed interface Message {
@@ -36,15 +39,28 @@ public sealed interface Message {
 
     // ---- guest to host ----
 
-    /** The agent is up; sent once, first. */
-    record Hello(String agentVersion, String kernel, String javaVersion) implements Message {
+    /**
+     * The agent is up; sent once, first. {@code bootSteps} maps each boot step the guest passed
+     * ({@code initramfs}, {@code root}, {@code bootstrap}, {@code podman}, {@code agent}, {@code jvm},
+     * {@code hello}) to the guest's uptime in milliseconds when it began: diagnostics only.
+     */
+    record Hello(String agentVersion, String kernel, String javaVersion, Map<String, Long> bootSteps)
+            implements Message {
+        public Hello(String agentVersion, String kernel, String javaVersion) {
+            this(agentVersion, kernel, javaVersion, Map.of());
+        }
+
         public int id() {
             return 0;
         }
     }
 
-    /** podman's API answers; the sandbox is ready for work. */
-    record Ready(long podmanMillis, String podmanVersion) implements Message {
+    /** podman's API answers; the sandbox is ready for work. {@code uptimeMillis}: the guest's uptime then. */
+    record Ready(long podmanMillis, String podmanVersion, long uptimeMillis) implements Message {
+        public Ready(long podmanMillis, String podmanVersion) {
+            this(podmanMillis, podmanVersion, 0);
+        }
+
         public int id() {
             return 0;
         }
@@ -55,6 +71,9 @@ public sealed interface Message {
 
     /** A file transfer ended. */
     record FileDone(int id, long bytes, String error) implements Message {}
+
+    /** The agent is ready to be saved as a template ({@code error} null), or why not. */
+    record Frozen(int id, String error) implements Message {}
 
     /**
      * Something happened in a guest test run. {@code event} is one of {@code registered},
@@ -100,6 +119,21 @@ public sealed interface Message {
             List<String> uniqueIds,
             Map<String, String> configuration)
             implements Message {}
+
+    /**
+     * Sent once per host connection, after the agent's {@link Hello}: what this sandbox's guest must
+     * take over from the host before it is {@link Ready}. A guest restored from a template was
+     * booted for another sandbox, so it gets its own clock ({@code epochMillis}, the host's wall
+     * clock), fresh kernel entropy ({@code entropy}, hex) and the host's classpath share
+     * ({@code classpath}: mount it and add the entries it lists to the agent's class path).
+     */
+    record Attach(int id, long epochMillis, String entropy, boolean classpath) implements Message {}
+
+    /**
+     * Prepare to be saved as a template: end what must not be in a snapshot, write disks out,
+     * answer {@link Frozen}; after the host closes the channel, wait for the next host.
+     */
+    record Freeze(int id) implements Message {}
 
     /** Stop the agent and power the guest off. */
     record Shutdown() implements Message {

@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.apiguardian.api.API;
@@ -17,43 +18,64 @@ import org.apiguardian.api.API;
  * The process the bootstrap starts in the guest: it serves the host's requests (commands, files,
  * test runs) over the virtio-serial port named {@value #PORT_NAME}.
  *
- * <p>It trusts the host and nothing else; it is the only user of the port.
+ * <p>It trusts the host and nothing else; it is the only user of the port. One host connection
+ * is one session: the agent says {@link Message.Hello}, the host sends {@link Message.Attach},
+ * the agent answers {@link Message.Ready} once podman answers too. A session that ends after
+ * {@link Message.Freeze} is followed by the next one, in the guest restored from the snapshot the
+ * host took meanwhile; any other end ends the agent.
  */
 @API(status = API.Status.INTERNAL)
 public final class GuestAgent {
 
     static final String PORT_NAME = "msb.0";
-    static final String VERSION = "1";
+    static final String VERSION = "2";
     /** The guest console, kept for the agent's own few diagnostics. */
     private static final java.io.PrintStream CONSOLE = System.err;
 
     private final Channel channel;
     private final CommandRunner commands;
     private final FileTransfers files;
-    private final TestRuns tests;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile TestRuns tests;
+    private volatile boolean frozen;
 
     GuestAgent(Channel channel) {
         this.channel = channel;
         this.commands = new CommandRunner(channel);
         this.files = new FileTransfers(channel);
-        this.tests = new TestRuns(channel);
     }
 
     public static void main(String[] args) throws Exception {
+        long jvmUp = GuestUptime.millis();
         // before any test class (and so any Testcontainers class) is loaded
         TestcontainersEnvironment.apply();
         // tells the host-side engine and filter, which are on this classpath too, to stay out of the way
         System.setProperty("microvm.sandbox.guest", "true");
-        Channel channel = args.length > 0 && args[0].equals("--stdio") ? stdioChannel() : portChannel();
+        boolean stdio = args.length > 0 && args[0].equals("--stdio");
+        Channel channel = stdio ? stdioChannel() : portChannel();
         // tests' output reaches the host through events only, never the slow serial console
         TestOutput.install();
-        GuestAgent agent = new GuestAgent(channel);
-        agent.run();
+        Map<String, Long> steps = GuestUptime.bootstrapSteps(Path.of(GuestUptime.STEPS_FILE));
+        steps.put("jvm", jvmUp);
+        while (new GuestAgent(channel).serve(steps) && !stdio) {
+            // frozen for a template: the next session is a restored clone's
+            channel = portChannel();
+            steps = new java.util.LinkedHashMap<>();
+        }
         System.exit(0);
     }
 
-    void run() throws InterruptedException, IOException {
+    /**
+     * Serves one host connection.
+     *
+     * @return whether it ended frozen, so a next connection follows
+     */
+    boolean serve(Map<String, Long> steps) throws InterruptedException, IOException {
+        steps.put("hello", GuestUptime.millis());
+        // a port whose host side is not connected blocks writes until it is: in a guest saved as a
+        // template this is where the agent waits for the host of the sandbox restored from it
+        channel.send(new Message.Hello(
+                VERSION, System.getProperty("os.version"), System.getProperty("java.version"), steps));
         channel.start(new Channel.Receiver() {
             @Override
             public void message(Message message) {
@@ -70,10 +92,9 @@ public final class GuestAgent {
                 stopped.countDown();
             }
         });
-        channel.send(new Message.Hello(VERSION, System.getProperty("os.version"), System.getProperty("java.version")));
-        PodmanProbe.awaitReadyInBackground(channel);
         stopped.await();
         commands.killAll();
+        return frozen;
     }
 
     private void handle(Message message) {
@@ -86,12 +107,79 @@ public final class GuestAgent {
         } else if (message instanceof Message.GetFile get) {
             files.send(get);
         } else if (message instanceof Message.RunTests run) {
-            tests.start(run);
+            tests().start(run);
+        } else if (message instanceof Message.Attach attach) {
+            inBackground("attach", () -> attach(attach));
+        } else if (message instanceof Message.Freeze freeze) {
+            inBackground("freeze", () -> freeze(freeze));
         } else if (message instanceof Message.Shutdown) {
             channel.close();
         } else {
             CONSOLE.println("agent: ignoring unexpected " + message.getClass().getSimpleName());
         }
+    }
+
+    /** Made on first use: its JUnit classes come from the test classpath, which exists only once attached. */
+    private TestRuns tests() {
+        TestRuns t = tests;
+        if (t == null) {
+            synchronized (this) {
+                if (tests == null) {
+                    tests = new TestRuns(channel);
+                }
+                t = tests;
+            }
+        }
+        return t;
+    }
+
+    private void attach(Message.Attach attach) {
+        try {
+            if (attach.epochMillis() > 0) {
+                CloneIdentity.take(attach.epochMillis(), attach.entropy());
+            }
+            if (attach.classpath()) {
+                ClasspathShare.attach();
+            }
+            PodmanProbe.awaitReady(channel);
+        } catch (IOException | RuntimeException e) {
+            // the host learns it from the console and the VM's end, as for any failed start
+            CONSOLE.println("msb: MSB-FAIL attach: " + e.getMessage());
+            CONSOLE.flush();
+            System.exit(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void freeze(Message.Freeze freeze) {
+        String error = null;
+        try {
+            PodmanProbe.warm();
+            if (ClasspathShare.mounted(Path.of(ClasspathShare.DIR))) {
+                error = "the classpath share is mounted; a guest that saw a host's classpath is no template";
+            } else {
+                Process sync = new ProcessBuilder("sync").start();
+                sync.waitFor();
+                frozen = true;
+            }
+        } catch (IOException | RuntimeException e) {
+            error = "cannot freeze: " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error = "interrupted";
+        }
+        try {
+            channel.send(new Message.Frozen(freeze.id(), error));
+        } catch (IOException e) {
+            frozen = false;
+        }
+    }
+
+    private static void inBackground(String name, Runnable task) {
+        Thread t = new Thread(task, "agent-" + name);
+        t.setDaemon(true);
+        t.start();
     }
 
     private static Channel portChannel() throws IOException {

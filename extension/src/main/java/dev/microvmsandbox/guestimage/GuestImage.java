@@ -83,6 +83,14 @@ public final class GuestImage {
         return directory.resolve("rootfs.ext4");
     }
 
+    /**
+     * A digest of the manifest, which names every file's sha256 and the build's time: it changes
+     * whenever the image is rebuilt, even from the same recipe. Saved guests are keyed by it.
+     */
+    public String fingerprint() throws IOException {
+        return dev.microvmsandbox.hostfs.ContentDigest.of(directory.resolve(ImageManifest.FILE));
+    }
+
     /** Container image archives built with the guest for the project's own tests. */
     public Path testImages() {
         return directory.resolve("images");

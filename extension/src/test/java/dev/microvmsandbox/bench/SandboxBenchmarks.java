@@ -84,7 +84,7 @@ public final class SandboxBenchmarks {
     }
 
     /** The quickstart's Redis image, built by sandbox-image/samples/build.sh (cached). */
-    private static Path redisArchive() throws IOException, InterruptedException {
+    static Path redisArchive() throws IOException, InterruptedException {
         Path repo = Path.of(System.getProperty("microvm.sandbox.repo", ".."));
         Process p = new ProcessBuilder(
                         "bash", repo.resolve("sandbox-image/samples/build.sh").toString())

@@ -21,6 +21,8 @@ final class ClasspathStaging {
     static final String ARGS_FILE = "agent.args";
     /** KEY=VALUE lines the bootstrap adds to the agent's otherwise empty environment. */
     static final String ENV_FILE = "agent.env";
+    /** Guest paths the agent adds to its class path when the host attaches (its own jars are on the agent disk). */
+    static final String CLASSPATH_FILE = "agent.classpath";
 
     static final String AGENT_MAIN = "dev.microvmsandbox.guest.GuestAgent";
 
@@ -34,6 +36,9 @@ final class ClasspathStaging {
             classpath = agentOnly();
         }
         List<String> guestEntries = new ArrayList<>();
+        List<String> added = new ArrayList<>();
+        java.util.Set<Path> agentOwn = new java.util.HashSet<>();
+        agentOnly().forEach(p -> agentOwn.add(p.toAbsolutePath().normalize()));
         int n = 0;
         for (Path entry : classpath) {
             if (!Files.exists(entry)) {
@@ -50,12 +55,16 @@ final class ClasspathStaging {
                 continue;
             }
             guestEntries.add(GUEST_DIR + "/" + name);
+            if (!agentOwn.contains(entry.toAbsolutePath().normalize())) {
+                added.add(GUEST_DIR + "/" + name);
+            }
         }
         List<String> lines = new ArrayList<>(jvmOptions);
         lines.add("-cp");
         lines.add(String.join(":", guestEntries));
         lines.add(AGENT_MAIN);
         Files.write(dir.resolve(ARGS_FILE), lines);
+        Files.write(dir.resolve(CLASSPATH_FILE), added);
         Files.write(
                 dir.resolve(ENV_FILE),
                 env.entrySet().stream()
@@ -82,7 +91,7 @@ final class ClasspathStaging {
         return paths;
     }
 
-    private static String safeName(String name) {
+    static String safeName(String name) {
         String s = name.replaceAll("[^A-Za-z0-9._-]", "_");
         return s.isEmpty() ? "entry" : s;
     }

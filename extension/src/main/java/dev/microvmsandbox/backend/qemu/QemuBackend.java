@@ -7,6 +7,7 @@ import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.SandboxException;
 import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +27,9 @@ public final class QemuBackend implements Backend {
 
     private static final Logger LOG = LoggerFactory.getLogger(QemuBackend.class);
     private static final String QEMU = "qemu-system-x86_64";
+    /** {@code false} boots every sandbox instead of restoring it from a template. */
+    static final String TEMPLATES_PROPERTY = "microvm.sandbox.templates";
+
     static final String INSTALL_QEMU = "install QEMU: sudo apt-get install qemu-system-x86 (Debian/Ubuntu), "
             + "or set microvm.sandbox.qemu to the qemu-system-x86_64 binary";
     private static final AtomicBoolean CLEANED = new AtomicBoolean();
@@ -107,14 +111,14 @@ public final class QemuBackend implements Backend {
 
     private static Sandbox boot(String qemu, SandboxConfig config, GuestImage image, AcceleratorProbe.Choice choice) {
         try {
-            return QemuVm.boot(qemu, config, image, choice);
+            return startOn(qemu, config, image, choice);
         } catch (SandboxException e) {
             if (choice.isKvm() && config.accelerator() == Accelerator.AUTO && !config.requireHardwareIsolation()) {
                 LOG.warn(
                         "sandbox failed to start under KVM, retrying under TCG ({}): {}",
                         AcceleratorProbe.TCG_WARNING,
                         e.getMessage().lines().findFirst().orElse(""));
-                return QemuVm.boot(
+                return startOn(
                         qemu,
                         config,
                         image,
@@ -122,6 +126,53 @@ public final class QemuBackend implements Backend {
             }
             throw e;
         }
+    }
+
+    /**
+     * Restores the sandbox from its configuration's template (saving one first when there is none)
+     * where templates are on and the configuration allows one, and boots it otherwise. A restore
+     * that fails discards its template and falls back to a boot: a template never costs a sandbox.
+     */
+    private static Sandbox startOn(
+            String qemu, SandboxConfig config, GuestImage image, AcceleratorProbe.Choice choice) {
+        AgentDisk agentDisk;
+        try {
+            agentDisk = AgentDisk.forClasspath(GuestImage.cacheDirectory(), ClasspathStaging.agentOnly());
+        } catch (IOException e) {
+            throw new SandboxException("could not make the guest agent's disk: " + e.getMessage(), e);
+        }
+        Optional<String> why =
+                templatesEnabled() ? TemplateKey.ineligible(config) : Optional.of(TEMPLATES_PROPERTY + "=false");
+        if (why.isPresent()) {
+            LOG.debug("booting without a template: {}", why.get());
+            return QemuVm.boot(qemu, config, image, choice, agentDisk);
+        }
+        TemplateStore store = new TemplateStore(GuestImage.cacheDirectory());
+        TemplateKey key;
+        Template template;
+        try {
+            key = TemplateKey.of(qemu, choice, config, image, agentDisk);
+            template = store.obtain(key, folder -> QemuVm.saveTemplate(qemu, config, image, choice, agentDisk, folder));
+        } catch (IOException | SandboxException e) {
+            LOG.warn("no template for this sandbox ({}); booting it", firstLine(e.getMessage()));
+            return QemuVm.boot(qemu, config, image, choice, agentDisk);
+        }
+        try {
+            return QemuVm.restore(qemu, config, image, choice, agentDisk, template);
+        } catch (SandboxException e) {
+            store.discard(key, "restoring from it failed: " + firstLine(e.getMessage()));
+            return QemuVm.boot(qemu, config, image, choice, agentDisk);
+        }
+    }
+
+    /** {@code microvm.sandbox.templates}: {@code true} (default) restores sandboxes from saved guests. */
+    static boolean templatesEnabled() {
+        return !"false"
+                .equalsIgnoreCase(System.getProperty(TEMPLATES_PROPERTY, "true").strip());
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
     }
 
     static Optional<String> findQemu() {

@@ -5,14 +5,33 @@ import dev.microvmsandbox.guestimage.GuestImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
-/** The qemu-system-x86_64 argument list for one sandbox. */
+/**
+ * The qemu-system-x86_64 argument list for one sandbox: booted, booted to be saved as a template,
+ * or restored from one. A template and its clones get the same machine and the same devices in
+ * the same order (migration restores device state by position); only what lies outside the
+ * guest differs: files behind the devices, sockets, and how memory is mapped.
+ */
 final class QemuCommandLine {
 
     static final String CHANNEL_SOCKET = "channel.sock";
+    static final String QMP_SOCKET = "qmp.sock";
     static final String SCRATCH_DISK = "scratch.ext4";
     static final String CLASSPATH_DIR = "cp";
     static final String QEMU_PID = RunDirectory.QEMU_PID;
+
+    /** How the guest starts and where its memory lives. */
+    sealed interface Start {
+        /** A fresh boot in anonymous memory. */
+        record Boot() implements Start {}
+
+        /** A fresh boot whose memory is the file {@code memory}, shared, to be saved as a template with {@code scratch}. */
+        record ForTemplate(Path memory, Path scratch) implements Start {}
+
+        /** A restore: the template's memory mapped copy-on-write, its scratch disk under a private overlay. */
+        record Restore(Path memory, Path scratch) implements Start {}
+    }
 
     private QemuCommandLine() {}
 
@@ -22,19 +41,27 @@ final class QemuCommandLine {
             SandboxConfig config,
             GuestImage image,
             Path runDir,
-            List<Path> mountSources) {
+            List<Path> mountSources,
+            Optional<AgentDisk> agentDisk,
+            Start start) {
         List<String> a = new ArrayList<>();
         a.add(qemuBinary);
         a.add("-M");
-        a.add("microvm");
+        a.add(start instanceof Start.Boot ? "microvm" : "microvm,memory-backend=ram");
         if (accel.isKvm()) {
             a.addAll(List.of("-accel", "kvm", "-cpu", "host"));
         } else {
             // a smaller translation cache saves ~100 MB of host memory per VM at no measurable cost
             a.addAll(List.of("-accel", "tcg,tb-size=128", "-cpu", "max"));
         }
-        a.addAll(List.of(
-                "-smp", Integer.toString(config.cpus()), "-m", config.memory().mebibytes() + "M"));
+        long mib = config.memory().mebibytes();
+        a.addAll(List.of("-smp", Integer.toString(config.cpus()), "-m", mib + "M"));
+        if (start instanceof Start.ForTemplate t) {
+            a.addAll(List.of("-object", memory(mib, t.memory(), true)));
+        } else if (start instanceof Start.Restore r) {
+            // share=off: the clone's writes stay private to it; the file, and every sibling, never sees them
+            a.addAll(List.of("-object", memory(mib, r.memory(), false)));
+        }
         a.addAll(List.of(
                 "-nodefaults",
                 "-no-user-config",
@@ -48,26 +75,28 @@ final class QemuCommandLine {
         a.addAll(List.of("-pidfile", runDir.resolve(QEMU_PID).toString()));
         a.addAll(List.of(
                 "-kernel", image.vmlinux().toString(), "-initrd", image.initrd().toString()));
-        StringBuilder cmdline = new StringBuilder("console=ttyS0 quiet panic=-1 reboot=t msb.agent=1");
-        if (!accel.isKvm()) {
-            // under TCG on a busy host the kernel's TSC calibration against the PIT can fail and hang the boot
-            hostTscKhz().ifPresent(khz -> cmdline.append(" tsc_early_khz=").append(khz));
-        }
-        if (config.hostJavaHome().isPresent()) {
-            cmdline.append(" msb.jdk=1");
-        }
-        a.addAll(List.of("-append", cmdline.toString()));
-        // root must be the first block device (vda), the scratch disk the second (vdb)
+        a.addAll(List.of("-append", kernelCommandLine(accel, config, start)));
+        // root must be the first block device (vda), the scratch disk the second (vdb), the agent disk the third (vdc)
         a.addAll(List.of(
                 "-drive",
                 "id=root,file=" + escape(image.rootfs()) + ",format=raw,if=none,readonly=on",
                 "-device",
                 "virtio-blk-device,drive=root"));
-        a.addAll(List.of(
+        String scratch;
+        if (start instanceof Start.Restore r) {
+            // snapshot=on: the template's disk read-only below a temporary overlay in qemu's TMPDIR, the run folder
+            scratch = "id=scratch,file=" + escape(r.scratch()) + ",format=raw,if=none,snapshot=on,discard=unmap";
+        } else if (start instanceof Start.ForTemplate t) {
+            scratch = "id=scratch,file=" + escape(t.scratch()) + ",format=raw,if=none,discard=unmap";
+        } else {
+            scratch = "id=scratch,file=" + escape(runDir.resolve(SCRATCH_DISK)) + ",format=raw,if=none,discard=unmap";
+        }
+        a.addAll(List.of("-drive", scratch, "-device", "virtio-blk-device,drive=scratch"));
+        agentDisk.ifPresent(d -> a.addAll(List.of(
                 "-drive",
-                "id=scratch,file=" + escape(runDir.resolve(SCRATCH_DISK)) + ",format=raw,if=none,discard=unmap",
+                "id=agent,file=" + escape(d.file()) + ",format=raw,if=none,readonly=on",
                 "-device",
-                "virtio-blk-device,drive=scratch"));
+                "virtio-blk-device,drive=agent")));
         a.addAll(List.of("-device", "virtio-rng-device"));
         a.addAll(List.of(
                 "-device",
@@ -81,7 +110,38 @@ final class QemuCommandLine {
         for (int i = 0; i < mountSources.size(); i++) {
             share(a, "m" + i, mountSources.get(i), "msb-m" + i);
         }
+        if (!(start instanceof Start.Boot)) {
+            a.addAll(List.of("-qmp", "unix:" + escape(runDir.resolve(QMP_SOCKET)) + ",server=on,wait=off"));
+        }
+        if (start instanceof Start.Restore) {
+            a.addAll(List.of("-incoming", "defer"));
+        }
         return a;
+    }
+
+    /**
+     * The same for a template and its clones (they share a kernel that booted once), so nothing
+     * that differs between sandboxes of one template may be in it.
+     */
+    static String kernelCommandLine(AcceleratorProbe.Choice accel, SandboxConfig config, Start start) {
+        StringBuilder cmdline = new StringBuilder("console=ttyS0 quiet panic=-1 reboot=t msb.agent=1");
+        if (!accel.isKvm()) {
+            // under TCG on a busy host the kernel's TSC calibration against the PIT can fail and hang the boot
+            hostTscKhz().ifPresent(khz -> cmdline.append(" tsc_early_khz=").append(khz));
+        }
+        if (config.hostJavaHome().isPresent()) {
+            cmdline.append(" msb.jdk=1");
+        }
+        if (start instanceof Start.Boot && !config.env().isEmpty()) {
+            // the bootstrap reads the user's variables from the classpath share before the agent starts
+            cmdline.append(" msb.env=1");
+        }
+        return cmdline.toString();
+    }
+
+    private static String memory(long mib, Path file, boolean shared) {
+        return "memory-backend-file,id=ram,size=" + mib + "M,mem-path=" + escape(file) + ",share="
+                + (shared ? "on" : "off");
     }
 
     /** The host CPU's clock in kHz, from the first "cpu MHz" line of /proc/cpuinfo. */
@@ -106,7 +166,7 @@ final class QemuCommandLine {
     }
 
     /** QEMU option values separate on commas; a literal comma is written twice. */
-    private static String escape(Path p) {
+    static String escape(Path p) {
         return p.toAbsolutePath().toString().replace(",", ",,");
     }
 }

@@ -17,10 +17,14 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -33,7 +37,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One QEMU microVM and the guest agent in it. */
+/**
+ * One QEMU microVM and the guest agent in it: booted, restored from a template, or booted only
+ * to be saved as one ({@link #saveTemplate}, never handed out as a sandbox).
+ */
 final class QemuVm implements Sandbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(QemuVm.class);
@@ -45,6 +52,12 @@ final class QemuVm implements Sandbox {
                 return t;
             });
     private static final int CONSOLE_LINES = 40;
+    /** A restore that takes longer than this is given up (and the template with it) for a boot. */
+    static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(60);
+    /** How long saving a template's device state may take; its memory is not copied. */
+    static final Duration SAVE_TIMEOUT = Duration.ofMinutes(2);
+
+    private static final SecureRandom ENTROPY = new SecureRandom();
 
     private final String id = "vm" + NAMES.incrementAndGet();
     private final SandboxConfig config;
@@ -52,11 +65,15 @@ final class QemuVm implements Sandbox {
     private final RunDirectory runDir;
     private final ConsoleLog console;
     private final AtomicReference<String> deathCause = new AtomicReference<>();
+    private final CompletableFuture<Message.Hello> hello = new CompletableFuture<>();
     private final CompletableFuture<Message.Ready> ready = new CompletableFuture<>();
+    private final CompletableFuture<Message.Frozen> frozen = new CompletableFuture<>();
+    private final BootTimeline timeline = new BootTimeline();
     private volatile Process process;
     private volatile Channel channel;
     private volatile boolean closing;
     private ScheduledFuture<?> timeout;
+    private volatile Duration waitBound = Duration.ZERO;
 
     private QemuVm(SandboxConfig config, AcceleratorProbe.Choice accel, RunDirectory runDir) {
         this.config = config;
@@ -65,85 +82,294 @@ final class QemuVm implements Sandbox {
         this.console = new ConsoleLog(runDir.resolve("console.log"));
     }
 
-    static QemuVm boot(String qemuBinary, SandboxConfig config, GuestImage image, AcceleratorProbe.Choice accel) {
-        RunDirectory runDir = RunDirectory.create();
-        QemuVm vm = new QemuVm(config, accel, runDir);
+    /** Boots a fresh guest. */
+    static QemuVm boot(
+            String qemuBinary,
+            SandboxConfig config,
+            GuestImage image,
+            AcceleratorProbe.Choice accel,
+            AgentDisk agentDisk) {
+        return started(config, accel, vm -> {
+            ScratchDisk.create(vm.runDir.resolve(QemuCommandLine.SCRATCH_DISK), config.disk());
+            vm.timeline.mark("scratch");
+            vm.stageClasspath();
+            vm.launch(
+                    qemuBinary,
+                    image,
+                    agentDisk,
+                    config.mounts().stream().map(Mount::hostPath).toList(),
+                    new QemuCommandLine.Start.Boot());
+            long deadline = vm.deadline(config.bootTimeout());
+            vm.connect(deadline);
+            vm.attach(deadline, new Message.Attach(0, 0, null, true));
+            vm.configureGuest();
+        });
+    }
+
+    /** Restores a guest from {@code template}, which was saved for this configuration's key. */
+    static QemuVm restore(
+            String qemuBinary,
+            SandboxConfig config,
+            GuestImage image,
+            AcceleratorProbe.Choice accel,
+            AgentDisk agentDisk,
+            Template template) {
+        return started(config, accel, vm -> {
+            vm.timeline.restored();
+            vm.stageClasspath();
+            vm.launch(
+                    qemuBinary,
+                    image,
+                    agentDisk,
+                    config.mounts().stream().map(Mount::hostPath).toList(),
+                    new QemuCommandLine.Start.Restore(template.memory(), template.scratch()));
+            long deadline = vm.deadline(
+                    config.bootTimeout().compareTo(RESTORE_TIMEOUT) < 0 ? config.bootTimeout() : RESTORE_TIMEOUT);
+            try (QmpClient qmp = vm.monitor(deadline)) {
+                qmp.execute("migrate-set-capabilities", ignoreShared(), Duration.ofSeconds(30));
+                qmp.execute(
+                        "migrate-incoming",
+                        Map.of("uri", "exec:cat " + shellQuote(template.state().toString())),
+                        Duration.ofSeconds(30));
+            }
+            vm.timeline.mark("incoming");
+            vm.connect(deadline);
+            byte[] entropy = new byte[64];
+            ENTROPY.nextBytes(entropy);
+            vm.attach(
+                    deadline,
+                    new Message.Attach(
+                            0, System.currentTimeMillis(), HexFormat.of().formatHex(entropy), true));
+            vm.configureGuest();
+        });
+    }
+
+    /**
+     * Boots a guest that runs nothing of any user (no classpath share, no test, no command but the
+     * agent's own), lets the agent and podman start, and saves it into {@code folder}: memory,
+     * device state and scratch disk. The VM is gone when this returns.
+     */
+    static void saveTemplate(
+            String qemuBinary,
+            SandboxConfig config,
+            GuestImage image,
+            AcceleratorProbe.Choice accel,
+            AgentDisk agentDisk,
+            Path folder) {
+        QemuVm vm = started(config, accel, v -> {
+            Path scratch = folder.resolve(Template.SCRATCH);
+            ScratchDisk.create(scratch, config.disk());
+            List<Path> emptyShares = new ArrayList<>();
+            Files.createDirectories(v.runDir.resolve(QemuCommandLine.CLASSPATH_DIR));
+            for (int i = 0; i < config.mounts().size(); i++) {
+                emptyShares.add(Files.createDirectories(v.runDir.resolve("share" + i)));
+            }
+            v.launch(
+                    qemuBinary,
+                    image,
+                    agentDisk,
+                    emptyShares,
+                    new QemuCommandLine.Start.ForTemplate(folder.resolve(Template.MEMORY), scratch));
+            long deadline = v.deadline(config.bootTimeout());
+            try (QmpClient qmp = v.monitor(deadline)) {
+                v.connect(deadline);
+                v.attach(deadline, new Message.Attach(0, 0, null, false));
+                v.save(qmp, folder.resolve(Template.STATE));
+            }
+        });
+        vm.close();
+    }
+
+    private interface Steps {
+        void run(QemuVm vm) throws IOException;
+    }
+
+    private static QemuVm started(SandboxConfig config, AcceleratorProbe.Choice accel, Steps steps) {
+        QemuVm vm = new QemuVm(config, accel, RunDirectory.create());
         try {
-            vm.start(qemuBinary, image);
+            steps.run(vm);
             return vm;
+        } catch (IOException e) {
+            vm.close();
+            throw new SandboxException("could not start sandbox " + vm.id + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             vm.close();
             throw e;
         }
     }
 
-    private void start(String qemuBinary, GuestImage image) {
-        long t0 = System.nanoTime();
-        try {
-            ScratchDisk.create(runDir.resolve(QemuCommandLine.SCRATCH_DISK), config.disk());
-            List<String> jvm = new ArrayList<>(List.of(
-                    "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1",
-                    "-Xshare:auto",
-                    "-XX:MaxRAMPercentage=50",
-                    "-Djava.io.tmpdir=/tmp"));
-            ClasspathStaging.stage(
-                    config.classpath(), runDir.resolve(QemuCommandLine.CLASSPATH_DIR), jvm, config.env());
-            List<Path> mountSources =
-                    config.mounts().stream().map(Mount::hostPath).toList();
-            List<String> args = QemuCommandLine.build(qemuBinary, accel, config, image, runDir.path(), mountSources);
-            LOG.debug("{}: {}", id, String.join(" ", args));
-            process = QemuLauncher.start(args, runDir.path());
-        } catch (IOException e) {
-            throw new SandboxException("could not start qemu for sandbox " + id + ": " + e.getMessage(), e);
-        }
+    private void stageClasspath() throws IOException {
+        List<String> jvm = new ArrayList<>(AgentDisk.JVM_OPTIONS);
+        ClasspathStaging.stage(config.classpath(), runDir.resolve(QemuCommandLine.CLASSPATH_DIR), jvm, config.env());
+        timeline.mark("staged");
+    }
+
+    private void launch(
+            String qemuBinary, GuestImage image, AgentDisk agentDisk, List<Path> shares, QemuCommandLine.Start start)
+            throws IOException {
+        List<String> args = QemuCommandLine.build(
+                qemuBinary, accel, config, image, runDir.path(), shares, Optional.of(agentDisk), start);
+        LOG.debug("{}: {}", id, String.join(" ", args));
+        process = QemuLauncher.start(args, runDir.path());
+        timeline.mark("spawned");
         console.follow(process.getInputStream(), id + "-console");
         process.onExit().thenAccept(p -> die(stopCause(p)));
         timeout = TIMERS.schedule(
                 () -> die("the sandbox's timeout of " + TimeLimit.format(config.timeout()) + " passed"),
                 config.timeout().toMillis(),
                 TimeUnit.MILLISECONDS);
-        long deadline = System.nanoTime() + config.bootTimeout().toNanos();
-        channel = connect(deadline);
+    }
+
+    private QmpClient monitor(long deadline) throws IOException {
+        try {
+            return QmpClient.connect(
+                    runDir.resolve(QemuCommandLine.QMP_SOCKET),
+                    Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                    process.toHandle());
+        } catch (IOException e) {
+            die(deathCause.get() != null ? deathCause.get() : e.getMessage());
+            throw bootFailure();
+        }
+    }
+
+    /** Connects the channel and routes the agent's announcements to their futures. */
+    private void connect(long deadline) {
+        channel = connectChannel(deadline);
         channel.start(new Channel.Receiver() {
             @Override
             public void message(Message message) {
                 if (message instanceof Message.Ready r) {
+                    timeline.mark("ready");
+                    timeline.readyUptime(r.uptimeMillis());
                     ready.complete(r);
                 } else if (message instanceof Message.Hello h) {
+                    timeline.mark("hello");
+                    timeline.guestSteps(h.bootSteps());
                     LOG.debug("{}: agent up, kernel {}, java {}", id, h.kernel(), h.javaVersion());
+                    hello.complete(h);
+                } else if (message instanceof Message.Frozen f) {
+                    frozen.complete(f);
                 }
             }
 
             @Override
             public void closed(String reason) {
-                dieOfChannelLoss(reason);
-                ready.completeExceptionally(new SandboxException(reason));
+                if (!closing) {
+                    // a template's channel is closed on purpose before qemu saves it
+                    dieOfChannelLoss(reason);
+                }
+                SandboxException lost = new SandboxException(reason);
+                hello.completeExceptionally(lost);
+                ready.completeExceptionally(lost);
+                frozen.completeExceptionally(lost);
             }
         });
+    }
+
+    /** Waits for the agent's hello, sends {@code attach}, waits until the guest is ready. */
+    private void attach(long deadline, Message.Attach attach) {
+        await(hello, deadline, "the guest agent did not say hello");
         try {
-            Message.Ready r = ready.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            LOG.info(
-                    "{}: ready in {} ms ({}; podman API {})",
-                    id,
-                    (System.nanoTime() - t0) / 1_000_000,
-                    accel.reason(),
-                    r.podmanVersion());
+            channel.send(attach);
+        } catch (IOException e) {
+            die(deathCause.get() != null ? deathCause.get() : "the channel broke: " + e.getMessage());
+            throw bootFailure();
+        }
+        Message.Ready r = await(ready, deadline, "the guest was not ready");
+        LOG.info(
+                "{}: {} in {} ms ({}; podman API {})",
+                id,
+                timeline.isRestore() ? "restored" : "ready",
+                timeline.hostMillis("ready").orElse(-1L),
+                accel.reason(),
+                r.podmanVersion());
+    }
+
+    private <T> T await(CompletableFuture<T> future, long deadline, String what) {
+        try {
+            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            die("the guest was not ready within " + TimeLimit.format(config.bootTimeout()));
+            die(what + " within " + TimeLimit.format(waitBound));
             throw bootFailure();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            die("interrupted while waiting for the guest to be ready");
+            die("interrupted while waiting for the guest");
             throw bootFailure();
         } catch (ExecutionException e) {
             throw bootFailure();
         }
-        configureGuest();
+    }
+
+    /** A deadline {@code bound} from now; waits that pass it name the bound. */
+    private long deadline(Duration bound) {
+        waitBound = bound;
+        return System.nanoTime() + bound.toNanos();
+    }
+
+    /** Freezes the agent, then has qemu write the device state; the memory is already in its file. */
+    private void save(QmpClient qmp, Path stateFile) throws IOException {
+        int id = channel.nextId();
+        channel.send(new Message.Freeze(id));
+        Message.Frozen f = await(frozen, deadline(SAVE_TIMEOUT), "the agent did not freeze");
+        if (f.error() != null) {
+            throw new SandboxException("the guest cannot be saved as a template: " + f.error());
+        }
+        closing = true;
+        channel.close();
+        qmp.execute("migrate-set-capabilities", ignoreShared(), Duration.ofSeconds(30));
+        qmp.execute("migrate", Map.of("uri", "exec:cat > " + shellQuote(stateFile.toString())), Duration.ofSeconds(30));
+        long deadline = System.nanoTime() + SAVE_TIMEOUT.toNanos();
+        while (true) {
+            String status = qmp.execute("query-migrate", Map.of(), Duration.ofSeconds(30))
+                    .path("status")
+                    .asText();
+            if (status.equals("completed")) {
+                break;
+            }
+            if (status.equals("failed") || status.equals("cancelled") || System.nanoTime() > deadline) {
+                throw new SandboxException("qemu could not save the template's device state (migration " + status
+                        + ")\n--- guest console ---\n" + consoleTail());
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while saving a template");
+            }
+        }
+        try {
+            qmp.execute("quit", Map.of(), Duration.ofSeconds(10));
+        } catch (IOException e) {
+            // qemu may close the monitor before it answers
+        }
+        try {
+            process.onExit().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new SandboxException("qemu did not exit after saving a template");
+        }
+        timeline.mark("saved");
+    }
+
+    /** Memory in a shared file is the template's memory file: the migration stream leaves it out. */
+    private static Map<String, Object> ignoreShared() {
+        return Map.of("capabilities", List.of(Map.of("capability", "x-ignore-shared", "state", true)));
+    }
+
+    /** {@code 'text'} for /bin/sh, which qemu runs an exec: migration URI with. */
+    static String shellQuote(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
     }
 
     /** Limits and mounts that need a running guest. */
     private void configureGuest() {
+        configureLimits();
+        timeline.mark("configured");
+        LOG.debug("{}: boot phases: {}", id, timeline.describe());
+    }
+
+    private void configureLimits() {
         StringBuilder script = new StringBuilder("set -e\n");
         script.append("echo ").append(config.pids()).append(" > /proc/sys/kernel/threads-max\n");
         for (int i = 0; i < config.mounts().size(); i++) {
@@ -164,7 +390,7 @@ final class QemuVm implements Sandbox {
         }
     }
 
-    private Channel connect(long deadline) {
+    private Channel connectChannel(long deadline) {
         Path socket = runDir.resolve(QemuCommandLine.CHANNEL_SOCKET);
         while (System.nanoTime() < deadline && deathCause.get() == null) {
             try {
@@ -211,6 +437,11 @@ final class QemuVm implements Sandbox {
     @Override
     public String acceleration() {
         return accel.reason();
+    }
+
+    /** Where this sandbox's boot spent its time, for measurements. */
+    BootTimeline timeline() {
+        return timeline;
     }
 
     /** The qemu process, for measurements. */

@@ -8,42 +8,111 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Prints boot-to-ready (median of N) beside a bare kernel-to-init boot on the same accelerator,
- * and the idle qemu RSS. Run: {@code mvn -pl extension -Pbench exec:java@boot}.
+ * Prints a bare kernel-to-init boot, boot-to-ready and restore-to-ready (from a template) on the
+ * same accelerator, each sandbox's phases (host preparation, qemu and firmware, kernel, initramfs,
+ * bootstrap, agent JVM, podman; for a restore: qemu start, state load, attach) and their medians,
+ * how many boots and restores stalled or failed, and the idle qemu RSS. Run: {@code mvn -pl
+ * extension -Pbench test-compile exec:exec@boot} ({@code -Dboot.runs=50} for a long series).
  */
 public final class BootBenchmark {
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        int bareRuns = Math.min(runs, 5);
         SandboxConfig config = SandboxConfig.defaults().withMemory("2g").withCpus(2);
         GuestImage image = GuestImage.resolve();
         AcceleratorProbe.Choice accel = new AcceleratorProbe().choose(Accelerator.AUTO, false);
         String qemu = QemuBackend.findQemu().orElseThrow();
 
         List<Long> bare = new ArrayList<>();
-        for (int i = 0; i < runs; i++) {
+        for (int i = 0; i < bareRuns; i++) {
             bare.add(bareKernelBoot(qemu, accel, image));
         }
-        List<Long> ready = new ArrayList<>();
-        long rssKb = 0;
+        System.setProperty(QemuBackend.TEMPLATES_PROPERTY, "false");
+        Series boots = series("boot", runs, config);
+        System.setProperty(QemuBackend.TEMPLATES_PROPERTY, "true");
+        long t0 = System.nanoTime();
+        try (Sandbox first = QemuBackend.create().start(config)) {
+            System.out.printf(
+                    "first sandbox with templates on (saves the template if there is none, then restores): %d ms%n",
+                    (System.nanoTime() - t0) / 1_000_000);
+        }
+        Series restores = series("restore", runs, config);
+
+        System.out.printf("accelerator:                 %s%n", accel.reason());
+        System.out.printf("bare kernel to init and off: median %d ms  (runs: %s)%n", median(bare), bare);
+        boots.print("boot to ready (podman + agent)");
+        restores.print("restore to ready (from a template)");
+        System.out.printf(
+                "restore to ready / bare kernel boot: %.2f%n", (double) median(restores.ready) / median(bare));
+    }
+
+    /** Many sandboxes in a row, each timed and taken apart into its phases. */
+    private static final class Series {
+        final String name;
+        final List<Long> ready = new ArrayList<>();
+        final Map<String, List<Long>> phases = new LinkedHashMap<>();
+        final List<String> failures = new ArrayList<>();
+        int lockups;
+        long idleRssKb;
+        int runs;
+
+        Series(String name) {
+            this.name = name;
+        }
+
+        void print(String title) {
+            System.out.printf("%s: median %d ms  (runs: %s)%n", title, median(ready), ready);
+            System.out.printf("  phases, median of %d (ms):%n", ready.size());
+            phases.forEach((k, v) -> System.out.printf(
+                    "    %-34s %6d  (min %d, max %d)%n", k, median(v), Collections.min(v), Collections.max(v)));
+            System.out.printf(
+                    "  %ss: %d, failed: %d, soft lockups on the console: %d%n", name, runs, failures.size(), lockups);
+            failures.forEach(f -> System.out.println("    " + f));
+            System.out.printf("  idle qemu RSS, 2g guest, 5 s after ready: %d MiB%n", idleRssKb / 1024);
+        }
+    }
+
+    private static Series series(String name, int runs, SandboxConfig config) throws Exception {
+        Series s = new Series(name);
+        s.runs = runs;
         for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();
             try (Sandbox sandbox = QemuBackend.create().start(config)) {
-                ready.add((System.nanoTime() - t0) / 1_000_000);
+                s.ready.add((System.nanoTime() - t0) / 1_000_000);
+                QemuVm vm = (QemuVm) sandbox;
+                if (vm.timeline().isRestore() != name.equals("restore")) {
+                    s.failures.add(
+                            name + " " + (i + 1) + " was a " + (vm.timeline().isRestore() ? "restore" : "boot"));
+                }
+                vm.timeline()
+                        .phases()
+                        .forEach((k, v) -> s.phases
+                                .computeIfAbsent(k, x -> new ArrayList<>())
+                                .add(v));
+                System.out.printf("%s %2d: %s%n", name, i + 1, vm.timeline().describe());
+                if (sandbox.consoleTail().contains("soft lockup")) {
+                    s.lockups++;
+                    System.out.printf(
+                            "%s %2d: the console shows a soft lockup:%n%s%n", name, i + 1, sandbox.consoleTail());
+                }
                 if (i == runs - 1) {
                     Thread.sleep(5000);
-                    rssKb = rssKb(((QemuVm) sandbox).qemuProcess().pid());
+                    s.idleRssKb = rssKb(vm.qemuProcess().pid());
                 }
+            } catch (RuntimeException e) {
+                s.failures.add(name + " " + (i + 1) + " after " + (System.nanoTime() - t0) / 1_000_000 + " ms: "
+                        + e.getMessage());
+                System.out.printf("%s %2d FAILED: %s%n", name, i + 1, e.getMessage());
             }
         }
-        System.out.printf("accelerator:                 %s%n", accel.reason());
-        System.out.printf("bare kernel to init and off: median %d ms  (runs: %s)%n", median(bare), bare);
-        System.out.printf("boot to podman ready+agent:  median %d ms  (runs: %s)%n", median(ready), ready);
-        System.out.printf("idle qemu RSS (2g guest):    %d MiB%n", rssKb / 1024);
+        return s;
     }
 
     /** qemu with the same kernel and initramfs, whose init powers off at once. */
@@ -101,6 +170,9 @@ public final class BootBenchmark {
     }
 
     private static long median(List<Long> values) {
+        if (values.isEmpty()) {
+            return -1;
+        }
         List<Long> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         return sorted.get(sorted.size() / 2);

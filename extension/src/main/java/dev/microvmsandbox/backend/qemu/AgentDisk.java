@@ -1,0 +1,190 @@
+package dev.microvmsandbox.backend.qemu;
+
+import dev.microvmsandbox.backend.SandboxException;
+import dev.microvmsandbox.hostfs.ContentDigest;
+import dev.microvmsandbox.hostfs.FileTree;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The guest agent's own jars and JVM options on a small read-only ext4 disk, the guest's third
+ * block device, mounted at {@value #GUEST_DIR}; the bootstrap starts the agent from it. Being a
+ * disk rather than a share, it stays attached when a guest is saved as a template, and it holds
+ * nothing of any test classpath: the agent takes that from the classpath share when a host
+ * attaches. Cached under {@code <cache>/agent-disks/} by the digest of everything on it.
+ */
+final class AgentDisk {
+
+    static final String GUEST_DIR = "/run/msb/agent";
+    static final String ARGS_FILE = "agent.args";
+    /** Bumped whenever what this class writes changes. */
+    private static final String FORMAT = "agent-disk 1";
+
+    private static final String FOLDER = "agent-disks";
+
+    /**
+     * The agent JVM's options: one collector thread and C1 only (JVM work dominates under
+     * emulation), a class path that can grow when the host attaches, and the random seeds a
+     * restored guest replaces (see {@code CloneIdentity} in the guest).
+     */
+    static final List<String> JVM_OPTIONS = List.of(
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-Xshare:auto",
+            "-XX:MaxRAMPercentage=50",
+            "-Djava.io.tmpdir=/tmp",
+            "--add-opens=java.base/jdk.internal.loader=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED");
+
+    private final Path file;
+    private final String digest;
+
+    private AgentDisk(Path file, String digest) {
+        this.file = file;
+        this.digest = digest;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** Digest of the disk's content: part of every template key. */
+    String digest() {
+        return digest;
+    }
+
+    /** The disk for the agent running from {@code classpath}, made first if it is not cached. */
+    static AgentDisk forClasspath(Path cacheRoot, List<Path> classpath) throws IOException {
+        List<String> parts = new ArrayList<>(List.of(FORMAT));
+        parts.addAll(JVM_OPTIONS);
+        List<Path> entries = new ArrayList<>();
+        for (Path entry : classpath) {
+            if (Files.exists(entry)) {
+                entries.add(entry);
+                parts.add(entry.getFileName().toString());
+                parts.add(ContentDigest.of(entry));
+            }
+        }
+        String digest = ContentDigest.ofStrings(parts).substring(0, 24);
+        Path dir = cacheRoot.resolve(FOLDER);
+        Path disk = dir.resolve(digest + ".ext4");
+        if (!Files.isRegularFile(disk)) {
+            Files.createDirectories(dir);
+            make(dir, disk, entries);
+        }
+        return new AgentDisk(disk, digest);
+    }
+
+    /** Builds the disk in a folder of its own, then renames it into place (a concurrent maker's result is as good). */
+    private static void make(Path dir, Path disk, List<Path> entries) throws IOException {
+        Path work = Files.createTempDirectory(dir, "make-");
+        try {
+            Path tree = Files.createDirectory(work.resolve("tree"));
+            List<String> guestEntries = new ArrayList<>();
+            int n = 0;
+            for (Path entry : entries) {
+                String name = String.format(
+                        "%03d-%s",
+                        n++, ClasspathStaging.safeName(entry.getFileName().toString()));
+                copy(entry, tree.resolve(name));
+                guestEntries.add(GUEST_DIR + "/" + name);
+            }
+            List<String> args = new ArrayList<>(JVM_OPTIONS);
+            args.add("-cp");
+            args.add(String.join(":", guestEntries));
+            args.add(ClasspathStaging.AGENT_MAIN);
+            Files.write(tree.resolve(ARGS_FILE), args, StandardCharsets.UTF_8);
+            Path image = work.resolve("agent.ext4");
+            mkfs(tree, image);
+            try {
+                Files.move(image, disk, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(image, disk, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            FileTree.delete(work);
+        }
+    }
+
+    private static void mkfs(Path tree, Path image) throws IOException {
+        long bytes;
+        long files;
+        try (Stream<Path> walk = Files.walk(tree)) {
+            List<Path> all = walk.toList();
+            files = all.size();
+            bytes = 0;
+            for (Path p : all) {
+                bytes += Files.isRegularFile(p) ? Files.size(p) : 0;
+            }
+        }
+        long kib = bytes / 1024 + bytes / 5120 + 8192;
+        String mkfs = ScratchDisk.mkfs()
+                .orElseThrow(() -> new SandboxException(
+                        "mkfs.ext4 is missing. Fix: install e2fsprogs (sudo apt-get install e2fsprogs)."));
+        Process p = new ProcessBuilder(
+                        mkfs,
+                        "-q",
+                        "-F",
+                        "-O",
+                        "^has_journal",
+                        "-m",
+                        "0",
+                        "-N",
+                        Long.toString(files + 64),
+                        "-L",
+                        "msb-agent",
+                        "-d",
+                        tree.toString(),
+                        image.toString(),
+                        kib + "k")
+                .redirectErrorStream(true)
+                .start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new SandboxException("making the agent disk with mkfs.ext4 -d failed: " + out
+                        + ". Fix: e2fsprogs 1.43 or newer (sudo apt-get install e2fsprogs).");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while making the agent disk");
+        }
+    }
+
+    /** Copies a jar, or a class folder's regular files (links are neither followed nor copied). */
+    private static void copy(Path source, Path target) throws IOException {
+        if (!Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
+            Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+            return;
+        }
+        Files.walkFileTree(source, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                Files.createDirectories(target.resolve(source.relativize(d).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                if (attrs.isRegularFile()) {
+                    Files.copy(f, target.resolve(source.relativize(f).toString()), StandardCopyOption.COPY_ATTRIBUTES);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

@@ -1,0 +1,130 @@
+package dev.microvmsandbox.backend.qemu;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Where one boot's time went: host steps timed here, guest steps from the guest's uptime at each
+ * step (sent with the agent's hello). The guest's numbers are diagnostics: anything outside the
+ * known steps or a day's range is dropped, and nothing but logs and benchmarks read them.
+ */
+final class BootTimeline {
+
+    /** Guest steps in boot order, as the bootstrap and agent name them. */
+    static final List<String> GUEST_STEPS =
+            List.of("initramfs", "root", "bootstrap", "podman", "agent", "jvm", "hello");
+
+    private static final long DAY_MILLIS = 24L * 3600 * 1000;
+
+    private final long start = System.nanoTime();
+    private final Map<String, Long> hostMarks = new LinkedHashMap<>();
+    private volatile Map<String, Long> guestSteps = Map.of();
+    private volatile long readyUptime = -1;
+    private volatile boolean restored;
+
+    BootTimeline() {
+        hostMarks.put("start", 0L);
+    }
+
+    /** Notes that the host step {@code name} ended now. */
+    synchronized void mark(String name) {
+        hostMarks.put(name, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    synchronized Optional<Long> hostMillis(String name) {
+        return Optional.ofNullable(hostMarks.get(name));
+    }
+
+    void guestSteps(Map<String, Long> steps) {
+        Map<String, Long> kept = new LinkedHashMap<>();
+        if (steps != null) {
+            for (String name : GUEST_STEPS) {
+                Long v = steps.get(name);
+                if (v != null && v >= 0 && v < DAY_MILLIS) {
+                    kept.put(name, v);
+                }
+            }
+        }
+        guestSteps = Map.copyOf(kept);
+    }
+
+    void readyUptime(long millis) {
+        readyUptime = millis >= 0 && millis < DAY_MILLIS ? millis : -1;
+    }
+
+    /**
+     * The phases in order, each in milliseconds (absent when a step was not reported): the host's
+     * preparation, qemu and firmware up to the guest kernel's start (host time to the hello less
+     * the guest's uptime then), the guest's steps, the wait for podman after the agent said hello,
+     * and the host's configuration of the ready guest.
+     */
+    synchronized Map<String, Long> phases() {
+        if (restored) {
+            return restorePhases();
+        }
+        Map<String, Long> p = new LinkedHashMap<>();
+        between(p, "host: scratch disk", hostMarks.get("start"), hostMarks.get("scratch"));
+        between(p, "host: classpath staging", hostMarks.get("scratch"), hostMarks.get("staged"));
+        Long spawned = hostMarks.get("spawned");
+        Long hello = hostMarks.get("hello");
+        Long helloUp = guestSteps.get("hello");
+        if (spawned != null && hello != null && helloUp != null) {
+            p.put("qemu start and firmware", hello - spawned - helloUp);
+        }
+        between(p, "kernel", 0L, guestSteps.get("initramfs"));
+        between(p, "initramfs: modules, root", guestSteps.get("initramfs"), guestSteps.get("root"));
+        between(p, "bootstrap: mounts, cgroups", guestSteps.get("root"), guestSteps.get("podman"));
+        between(p, "bootstrap: shares, agent exec", guestSteps.get("podman"), guestSteps.get("agent"));
+        between(p, "agent JVM start", guestSteps.get("agent"), guestSteps.get("jvm"));
+        between(p, "agent connect", guestSteps.get("jvm"), helloUp);
+        if (helloUp != null && readyUptime >= 0) {
+            p.put("wait for podman", Math.max(0, readyUptime - helloUp));
+        }
+        between(p, "host: configure guest", hostMarks.get("ready"), hostMarks.get("configured"));
+        between(p, "total", 0L, hostMarks.get("configured"));
+        return p;
+    }
+
+    /** Marks this timeline as a restore's, whose guest booted long ago for the template. */
+    void restored() {
+        restored = true;
+    }
+
+    boolean isRestore() {
+        return restored;
+    }
+
+    private Map<String, Long> restorePhases() {
+        Map<String, Long> p = new LinkedHashMap<>();
+        between(p, "host: classpath staging", hostMarks.get("start"), hostMarks.get("staged"));
+        between(p, "qemu start", hostMarks.get("staged"), hostMarks.get("spawned"));
+        between(p, "restore: monitor, incoming", hostMarks.get("spawned"), hostMarks.get("incoming"));
+        between(p, "restore: state, resume, hello", hostMarks.get("incoming"), hostMarks.get("hello"));
+        between(p, "attach: clock, entropy, classpath", hostMarks.get("hello"), hostMarks.get("ready"));
+        between(p, "host: configure guest", hostMarks.get("ready"), hostMarks.get("configured"));
+        between(p, "total", 0L, hostMarks.get("configured"));
+        return p;
+    }
+
+    /** podman's own start to ready, which overlaps the agent's start. */
+    Optional<Long> podmanMillis() {
+        Long podman = guestSteps.get("podman");
+        return podman == null || readyUptime < 0 ? Optional.empty() : Optional.of(readyUptime - podman);
+    }
+
+    /** One line for the log. */
+    String describe() {
+        return phases().entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue() + " ms")
+                .collect(Collectors.joining(", "));
+    }
+
+    private static void between(Map<String, Long> p, String name, Long from, Long to) {
+        if (from != null && to != null) {
+            p.put(name, to - from);
+        }
+    }
+}

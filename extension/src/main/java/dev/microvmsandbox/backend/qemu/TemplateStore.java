@@ -1,0 +1,206 @@
+package dev.microvmsandbox.backend.qemu;
+
+import dev.microvmsandbox.hostfs.FileTree;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host's saved guests, under {@code <cache>/templates/<key>/}. A template is built in a
+ * folder of its own ({@code <key>.partial-<pid>-<start ticks>}) and published by renaming that
+ * folder once it is sealed, so a reader finds either a whole template or none; one that a killed
+ * JVM left half-made is never at a template's path, and the next store removes it. Builds of one
+ * key are serialised across JVMs by {@code <key>.lock} and within a JVM by a monitor; a template
+ * found damaged is discarded and built again. At most {@link #KEEP} templates are kept, the least
+ * recently used going first.
+ */
+final class TemplateStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TemplateStore.class);
+    static final String FOLDER = "templates";
+    static final int KEEP = 6;
+    private static final String PARTIAL = ".partial-";
+    private static final Map<String, Object> MONITORS = new ConcurrentHashMap<>();
+    private static final AtomicBoolean CLEANED = new AtomicBoolean();
+
+    /** Boots a guest and saves it into the folder it is given. */
+    interface Builder {
+        void build(Path folder) throws IOException;
+    }
+
+    private final Path root;
+
+    TemplateStore(Path cacheRoot) {
+        this.root = cacheRoot.resolve(FOLDER);
+    }
+
+    Path root() {
+        return root;
+    }
+
+    /**
+     * The template for {@code key}, built first with {@code builder} when there is none or the one
+     * there is damaged.
+     */
+    Template obtain(TemplateKey key, Builder builder) throws IOException {
+        prepareRoot();
+        String hash = key.hash();
+        synchronized (MONITORS.computeIfAbsent(hash, h -> new Object())) {
+            Optional<Template> found = usable(key);
+            if (found.isPresent()) {
+                return found.get();
+            }
+            try (FileChannel lockFile = FileChannel.open(
+                            root.resolve(hash + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = lockFile.lock()) {
+                if (!lock.isValid()) {
+                    throw new IOException("lost the lock on " + root.resolve(hash + ".lock"));
+                }
+                found = usable(key);
+                if (found.isPresent()) {
+                    return found.get();
+                }
+                return build(key, builder);
+            }
+        }
+    }
+
+    /** Removes the template for {@code key}: a restore from it failed. */
+    void discard(TemplateKey key, String reason) {
+        Path dir = root.resolve(key.hash());
+        LOG.warn("discarding template {}: {}", dir, reason);
+        remove(dir);
+    }
+
+    private Optional<Template> usable(TemplateKey key) {
+        Template t = new Template(root.resolve(key.hash()));
+        if (!Files.isDirectory(t.directory())) {
+            return Optional.empty();
+        }
+        Optional<String> problem = t.sealed() ? t.problem(key) : Optional.of("it was never sealed");
+        if (problem.isPresent()) {
+            discard(key, "damaged (" + problem.get() + "); building it again");
+            return Optional.empty();
+        }
+        t.touch();
+        return Optional.of(t);
+    }
+
+    private Template build(TemplateKey key, Builder builder) throws IOException {
+        String owner = ProcessHandle.current().pid() + "-"
+                + RunDirectory.startTicks(ProcessHandle.current().pid()).orElse(0L);
+        Path partial = root.resolve(key.hash() + PARTIAL + owner);
+        remove(partial);
+        Files.createDirectories(partial);
+        long t0 = System.nanoTime();
+        try {
+            builder.build(partial);
+            Template made = new Template(partial);
+            made.seal(key, (System.nanoTime() - t0) / 1_000_000);
+            Path target = root.resolve(key.hash());
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            LOG.info("saved template {} in {} ms", target, (System.nanoTime() - t0) / 1_000_000);
+            Template published = new Template(target);
+            published.touch();
+            evict(key.hash());
+            return published;
+        } finally {
+            remove(partial);
+        }
+    }
+
+    /** Keeps the {@link #KEEP} most recently used templates. */
+    private void evict(String keep) {
+        try (Stream<Path> dirs = Files.list(root)) {
+            List<Template> complete = dirs.filter(Files::isDirectory)
+                    .filter(d -> !d.getFileName().toString().contains("."))
+                    .map(Template::new)
+                    .sorted(Comparator.comparingLong(Template::lastUsedMillis).reversed())
+                    .toList();
+            for (Template t : complete.subList(Math.min(KEEP, complete.size()), complete.size())) {
+                if (!t.directory().getFileName().toString().equals(keep)) {
+                    LOG.info("removing the least recently used template {}", t.directory());
+                    remove(t.directory());
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot list {}: {}", root, e.toString());
+        }
+    }
+
+    private void prepareRoot() throws IOException {
+        if (!Files.isDirectory(root)) {
+            Files.createDirectories(root);
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+        }
+        if (CLEANED.compareAndSet(false, true)) {
+            removeLeftovers();
+        }
+    }
+
+    /** Partial folders whose JVM has ended were left by a build that was killed; none of it is trusted. */
+    void removeLeftovers() {
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String name = d.getFileName().toString();
+                if (name.contains(".removed-")) {
+                    remove(d);
+                    continue;
+                }
+                int at = name.indexOf(PARTIAL);
+                if (at < 0) {
+                    continue;
+                }
+                String[] owner = name.substring(at + PARTIAL.length()).split("-");
+                boolean alive;
+                try {
+                    alive = RunDirectory.ownerAlive(new String[] {owner[0], "0", owner[1]});
+                } catch (RuntimeException e) {
+                    alive = false;
+                }
+                if (!alive) {
+                    LOG.info("removing {}, left by a template build that did not finish", d);
+                    remove(d);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot list {}: {}", root, e.toString());
+        }
+    }
+
+    /** Renames the folder aside first, so no reader finds it half-deleted, then deletes it. */
+    private static void remove(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        if (dir.getFileName().toString().contains(".removed-")) {
+            try {
+                FileTree.delete(dir);
+            } catch (IOException e) {
+                LOG.debug("could not remove {}: {}", dir, e.toString());
+            }
+            return;
+        }
+        Path aside = dir.resolveSibling(dir.getFileName() + ".removed-" + System.nanoTime());
+        try {
+            Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
+            FileTree.delete(aside);
+        } catch (IOException e) {
+            LOG.warn("could not remove {}: {}", dir, e.toString());
+        }
+    }
+}
