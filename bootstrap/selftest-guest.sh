@@ -1,6 +1,6 @@
 #!/bin/sh
 # Image self-test, run by bootstrap/init when the kernel command line has msb.selftest=1.
-# Proves podman (crun, cgroupfs, vfs), cgroup delegation, image load, run, build and
+# Proves podman (crun, cgroupfs, overlay), cgroup delegation, image load, run, build and
 # bridge networking with port mapping. Prints MSB-SELFTEST-OK or MSB-SELFTEST-FAIL.
 set -u
 IMG=localhost/microvm-sandbox/busybox
@@ -17,7 +17,7 @@ step() {   # NAME EXPECTED-SUBSTRING COMMAND...: run, show output tail, check it
 }
 
 echo "SELFTEST kernel $(uname -r)"
-step info "crun cgroupfs vfs" podman info --format '{{.Host.OCIRuntime.Name}} {{.Host.CgroupManager}} {{.Store.GraphDriverName}}'
+step info "crun cgroupfs overlay" podman info --format '{{.Host.OCIRuntime.Name}} {{.Host.CgroupManager}} {{.Store.GraphDriverName}}'
 step cgroups "memory pids" cat /sys/fs/cgroup/cgroup.subtree_control
 
 mkdir -p /run/msb/images

@@ -44,6 +44,7 @@ public final class SandboxConfig {
     private final Map<String, String> env;
     private final List<Mount> mounts;
     private final List<Path> classpath;
+    private final List<Path> images;
     private final Path hostJavaHome;
     private final Accelerator accelerator;
     private final boolean requireHardwareIsolation;
@@ -59,6 +60,7 @@ public final class SandboxConfig {
         this.env = Map.copyOf(b.env);
         this.mounts = List.copyOf(b.mounts);
         this.classpath = List.copyOf(b.classpath);
+        this.images = List.copyOf(b.images);
         this.hostJavaHome = b.hostJavaHome;
         this.accelerator = b.accelerator;
         this.requireHardwareIsolation = b.requireHardwareIsolation;
@@ -107,6 +109,13 @@ public final class SandboxConfig {
     /** Jars and class folders the guest agent's JVM runs with, shown read-only. */
     public List<Path> classpath() {
         return classpath;
+    }
+    /**
+     * Container image archives ({@code docker save} or {@code podman save} files, docker-archive or
+     * oci-archive) whose images the guest's podman holds when the sandbox is ready.
+     */
+    public List<Path> images() {
+        return images;
     }
     /** A host Java home shown read-only to the guest and used for the agent instead of the image's Java 17. */
     public Optional<Path> hostJavaHome() {
@@ -203,6 +212,19 @@ public final class SandboxConfig {
         });
     }
 
+    /** Replaces the image archives the sandbox starts with; see {@link #images()}. */
+    public SandboxConfig withImages(List<Path> archives) {
+        for (Path a : archives) {
+            if (!a.isAbsolute()) {
+                throw new IllegalArgumentException("image archive paths must be absolute, was " + a);
+            }
+        }
+        return change(b -> {
+            b.images.clear();
+            b.images.addAll(archives);
+        });
+    }
+
     public SandboxConfig withHostJavaHome(Path javaHome) {
         return change(b -> b.hostJavaHome = javaHome);
     }
@@ -240,6 +262,7 @@ public final class SandboxConfig {
                 && env.equals(c.env)
                 && mounts.equals(c.mounts)
                 && classpath.equals(c.classpath)
+                && images.equals(c.images)
                 && Objects.equals(hostJavaHome, c.hostJavaHome)
                 && accelerator == c.accelerator
                 && requireHardwareIsolation == c.requireHardwareIsolation;
@@ -247,13 +270,13 @@ public final class SandboxConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(memory, cpus, timeout, disk, pids, env, mounts, classpath, accelerator);
+        return Objects.hash(memory, cpus, timeout, disk, pids, env, mounts, classpath, images, accelerator);
     }
 
     @Override
     public String toString() {
         return "SandboxConfig[memory=" + memory + ", cpus=" + cpus + ", timeout=" + timeout + ", disk=" + disk
-                + ", pids=" + pids + ", env=" + env.keySet() + ", mounts=" + mounts
+                + ", pids=" + pids + ", env=" + env.keySet() + ", mounts=" + mounts + ", images=" + images
                 + ", accelerator=" + accelerator + ", requireHardwareIsolation=" + requireHardwareIsolation + "]";
     }
 
@@ -268,6 +291,7 @@ public final class SandboxConfig {
         Map<String, String> env = new LinkedHashMap<>();
         List<Mount> mounts = new ArrayList<>();
         List<Path> classpath = new ArrayList<>();
+        List<Path> images = new ArrayList<>();
         Path hostJavaHome;
         Accelerator accelerator = Accelerator.AUTO;
         boolean requireHardwareIsolation;
@@ -285,6 +309,7 @@ public final class SandboxConfig {
             env.putAll(c.env);
             mounts.addAll(c.mounts);
             classpath.addAll(c.classpath);
+            images.addAll(c.images);
             hostJavaHome = c.hostJavaHome;
             accelerator = c.accelerator;
             requireHardwareIsolation = c.requireHardwareIsolation;

@@ -332,7 +332,7 @@ public final class ImageSources {
             long t0 = System.nanoTime();
             sandbox.copyIn(a.file(), guestFile, 0644);
             long t1 = System.nanoTime();
-            // generous: vfs storage copies every layer under emulation
+            // generous: podman unpacks every layer under emulation
             long minutes = 5 + (a.bytes() >> 27);
             CommandResult r = sandbox.exec(
                     Command.of("podman", "load", "-i", guestFile).withTimeout(Duration.ofMinutes(minutes)));

@@ -69,7 +69,7 @@ final class SandboxedClassExecution {
         }
         Sandbox sandbox;
         try {
-            sandbox = sandboxes.acquire(settings);
+            sandbox = sandboxes.acquire(settings, images);
         } catch (RuntimeException e) {
             failClass(
                     e instanceof SandboxException

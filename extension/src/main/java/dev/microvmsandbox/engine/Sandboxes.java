@@ -48,13 +48,18 @@ final class Sandboxes implements AutoCloseable {
      * A sandbox for one class, for its use alone until {@link #release}. Boots happen outside the
      * lock, so classes running in parallel boot their VMs in parallel.
      *
+     * A per-class sandbox starts with the class's images ({@code images}, resolved on the host), so
+     * the backend can hand it a store that already holds them; a shared one gets each class's
+     * images when that class runs ({@link #preloadImages}).
+     *
      * @throws RuntimeException why the sandbox could not start; a shared configuration that failed
      *                          to boot once is not tried again in this run
      */
-    Sandbox acquire(SandboxSettings settings) {
+    Sandbox acquire(SandboxSettings settings, List<ImageArchive> images) {
         if (settings.isolation() == MicroVmSandbox.Isolation.PER_CLASS) {
-            return starter.apply(
-                    settings.config().withTimeout(settings.classTimeout().plus(PER_CLASS_SLACK)));
+            return starter.apply(settings.config()
+                    .withTimeout(settings.classTimeout().plus(PER_CLASS_SLACK))
+                    .withImages(images.stream().map(ImageArchive::file).toList()));
         }
         SandboxConfig config = sharedConfig(settings);
         synchronized (this) {
@@ -96,7 +101,7 @@ final class Sandboxes implements AutoCloseable {
 
     /**
      * Loads the class's images, resolved on the host before its VM booted, into its sandbox,
-     * skipping those an earlier class already loaded there.
+     * skipping those it started with and those an earlier class already loaded there.
      *
      * @throws dev.microvmsandbox.backend.SandboxException when podman in the guest cannot load one
      */
@@ -104,7 +109,10 @@ final class Sandboxes implements AutoCloseable {
         List<ImageArchive> missing = new ArrayList<>();
         synchronized (this) {
             Set<String> loaded = loadedImages.getOrDefault(sandbox, Set.of());
-            archives.stream().filter(a -> !loaded.contains(a.source())).forEach(missing::add);
+            archives.stream()
+                    .filter(a -> !loaded.contains(a.source()))
+                    .filter(a -> !sandbox.config().images().contains(a.file()))
+                    .forEach(missing::add);
         }
         if (missing.isEmpty()) {
             return;

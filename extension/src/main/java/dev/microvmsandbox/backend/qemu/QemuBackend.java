@@ -135,33 +135,54 @@ public final class QemuBackend implements Backend {
      */
     private static Sandbox startOn(
             String qemu, SandboxConfig config, GuestImage image, AcceleratorProbe.Choice choice) {
+        QemuVm.Machine machine = machine(qemu, config, image, choice);
+        Optional<String> why =
+                templatesEnabled() ? TemplateKey.ineligible(config) : Optional.of(TEMPLATES_PROPERTY + "=false");
+        if (why.isPresent()) {
+            LOG.debug("booting without a template: {}", why.get());
+            return QemuVm.boot(machine, config);
+        }
+        TemplateStore store = new TemplateStore(GuestImage.cacheDirectory());
+        TemplateKey key;
+        Template template;
+        try {
+            key = TemplateKey.of(qemu, choice, config, image, machine.agentDisk(), machine.store());
+            template = store.obtain(key, folder -> QemuVm.saveTemplate(machine, config, folder));
+        } catch (IOException | SandboxException e) {
+            LOG.warn("no template for this sandbox ({}); booting it", firstLine(e.getMessage()));
+            return QemuVm.boot(machine, config);
+        }
+        try {
+            return QemuVm.restore(machine, config, template);
+        } catch (SandboxException e) {
+            store.discard(key, "restoring from it failed: " + firstLine(e.getMessage()));
+            return QemuVm.boot(machine, config);
+        }
+    }
+
+    /** The agent disk, and the image store of the configuration's images (made first when not cached). */
+    private static QemuVm.Machine machine(
+            String qemu, SandboxConfig config, GuestImage image, AcceleratorProbe.Choice choice) {
         AgentDisk agentDisk;
         try {
             agentDisk = AgentDisk.forClasspath(GuestImage.cacheDirectory(), ClasspathStaging.agentOnly());
         } catch (IOException e) {
             throw new SandboxException("could not make the guest agent's disk: " + e.getMessage(), e);
         }
-        Optional<String> why =
-                templatesEnabled() ? TemplateKey.ineligible(config) : Optional.of(TEMPLATES_PROPERTY + "=false");
-        if (why.isPresent()) {
-            LOG.debug("booting without a template: {}", why.get());
-            return QemuVm.boot(qemu, config, image, choice, agentDisk);
-        }
-        TemplateStore store = new TemplateStore(GuestImage.cacheDirectory());
-        TemplateKey key;
-        Template template;
-        try {
-            key = TemplateKey.of(qemu, choice, config, image, agentDisk);
-            template = store.obtain(key, folder -> QemuVm.saveTemplate(qemu, config, image, choice, agentDisk, folder));
-        } catch (IOException | SandboxException e) {
-            LOG.warn("no template for this sandbox ({}); booting it", firstLine(e.getMessage()));
-            return QemuVm.boot(qemu, config, image, choice, agentDisk);
+        QemuVm.Machine bare = new QemuVm.Machine(qemu, image, choice, agentDisk, Optional.empty());
+        if (config.images().isEmpty()) {
+            return bare;
         }
         try {
-            return QemuVm.restore(qemu, config, image, choice, agentDisk, template);
-        } catch (SandboxException e) {
-            store.discard(key, "restoring from it failed: " + firstLine(e.getMessage()));
-            return QemuVm.boot(qemu, config, image, choice, agentDisk);
+            ImageStore store = ImageStore.obtain(
+                    GuestImage.cacheDirectory(),
+                    image.fingerprint(),
+                    config.images(),
+                    disk -> QemuVm.fillImageStore(bare, config.images(), disk));
+            return new QemuVm.Machine(qemu, image, choice, agentDisk, Optional.of(store));
+        } catch (IOException e) {
+            throw new SandboxException(
+                    "could not make the image store for " + config.images() + ": " + e.getMessage(), e);
         }
     }
 

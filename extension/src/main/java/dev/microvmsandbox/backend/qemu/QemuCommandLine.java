@@ -33,6 +33,9 @@ final class QemuCommandLine {
         record Restore(Path memory, Path scratch) implements Start {}
     }
 
+    /** An image store disk: filled by a builder VM (writable), or used by sandboxes (read-only, mounted at boot). */
+    record StoreDisk(Path file, boolean writable) {}
+
     private QemuCommandLine() {}
 
     static List<String> build(
@@ -43,6 +46,7 @@ final class QemuCommandLine {
             Path runDir,
             List<Path> mountSources,
             Optional<AgentDisk> agentDisk,
+            Optional<StoreDisk> store,
             Start start) {
         List<String> a = new ArrayList<>();
         a.add(qemuBinary);
@@ -75,7 +79,7 @@ final class QemuCommandLine {
         a.addAll(List.of("-pidfile", runDir.resolve(QEMU_PID).toString()));
         a.addAll(List.of(
                 "-kernel", image.vmlinux().toString(), "-initrd", image.initrd().toString()));
-        a.addAll(List.of("-append", kernelCommandLine(accel, config, start)));
+        a.addAll(List.of("-append", kernelCommandLine(accel, config, start, store)));
         // root must be the first block device (vda), the scratch disk the second (vdb), the agent disk the third (vdc)
         a.addAll(List.of(
                 "-drive",
@@ -97,6 +101,12 @@ final class QemuCommandLine {
                 "id=agent,file=" + escape(d.file()) + ",format=raw,if=none,readonly=on",
                 "-device",
                 "virtio-blk-device,drive=agent")));
+        // the image store is the fourth (vdd)
+        store.ifPresent(d -> a.addAll(List.of(
+                "-drive",
+                "id=store,file=" + escape(d.file()) + ",format=raw,if=none" + (d.writable() ? "" : ",readonly=on"),
+                "-device",
+                "virtio-blk-device,drive=store")));
         a.addAll(List.of("-device", "virtio-rng-device"));
         a.addAll(List.of(
                 "-device",
@@ -123,7 +133,8 @@ final class QemuCommandLine {
      * The same for a template and its clones (they share a kernel that booted once), so nothing
      * that differs between sandboxes of one template may be in it.
      */
-    static String kernelCommandLine(AcceleratorProbe.Choice accel, SandboxConfig config, Start start) {
+    static String kernelCommandLine(
+            AcceleratorProbe.Choice accel, SandboxConfig config, Start start, Optional<StoreDisk> store) {
         StringBuilder cmdline = new StringBuilder("console=ttyS0 quiet panic=-1 reboot=t msb.agent=1");
         if (!accel.isKvm()) {
             // under TCG on a busy host the kernel's TSC calibration against the PIT can fail and hang the boot
@@ -131,6 +142,9 @@ final class QemuCommandLine {
         }
         if (config.hostJavaHome().isPresent()) {
             cmdline.append(" msb.jdk=1");
+        }
+        if (store.isPresent() && !store.get().writable()) {
+            cmdline.append(" msb.store=1");
         }
         if (start instanceof Start.Boot && !config.env().isEmpty()) {
             // the bootstrap reads the user's variables from the classpath share before the agent starts

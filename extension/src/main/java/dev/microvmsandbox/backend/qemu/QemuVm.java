@@ -82,21 +82,35 @@ final class QemuVm implements Sandbox {
         this.console = new ConsoleLog(runDir.resolve("console.log"));
     }
 
-    /** Boots a fresh guest. */
-    static QemuVm boot(
-            String qemuBinary,
-            SandboxConfig config,
+    /**
+     * What a VM is made of besides its configuration: the qemu binary, the guest image, the
+     * accelerator, the agent disk and, for sandboxes that start with images, their image store.
+     */
+    record Machine(
+            String qemu,
             GuestImage image,
             AcceleratorProbe.Choice accel,
-            AgentDisk agentDisk) {
-        return started(config, accel, vm -> {
+            AgentDisk agentDisk,
+            Optional<ImageStore> store) {
+
+        Machine withAccelerator(AcceleratorProbe.Choice other) {
+            return new Machine(qemu, image, other, agentDisk, store);
+        }
+
+        Optional<QemuCommandLine.StoreDisk> storeDisk() {
+            return store.map(s -> new QemuCommandLine.StoreDisk(s.file(), false));
+        }
+    }
+
+    /** Boots a fresh guest. */
+    static QemuVm boot(Machine machine, SandboxConfig config) {
+        return started(config, machine.accel(), vm -> {
             ScratchDisk.create(vm.runDir.resolve(QemuCommandLine.SCRATCH_DISK), config.disk());
             vm.timeline.mark("scratch");
             vm.stageClasspath();
             vm.launch(
-                    qemuBinary,
-                    image,
-                    agentDisk,
+                    machine,
+                    machine.storeDisk(),
                     config.mounts().stream().map(Mount::hostPath).toList(),
                     new QemuCommandLine.Start.Boot());
             long deadline = vm.deadline(config.bootTimeout());
@@ -107,20 +121,13 @@ final class QemuVm implements Sandbox {
     }
 
     /** Restores a guest from {@code template}, which was saved for this configuration's key. */
-    static QemuVm restore(
-            String qemuBinary,
-            SandboxConfig config,
-            GuestImage image,
-            AcceleratorProbe.Choice accel,
-            AgentDisk agentDisk,
-            Template template) {
-        return started(config, accel, vm -> {
+    static QemuVm restore(Machine machine, SandboxConfig config, Template template) {
+        return started(config, machine.accel(), vm -> {
             vm.timeline.restored();
             vm.stageClasspath();
             vm.launch(
-                    qemuBinary,
-                    image,
-                    agentDisk,
+                    machine,
+                    machine.storeDisk(),
                     config.mounts().stream().map(Mount::hostPath).toList(),
                     new QemuCommandLine.Start.Restore(template.memory(), template.scratch()));
             long deadline = vm.deadline(
@@ -149,14 +156,8 @@ final class QemuVm implements Sandbox {
      * agent's own), lets the agent and podman start, and saves it into {@code folder}: memory,
      * device state and scratch disk. The VM is gone when this returns.
      */
-    static void saveTemplate(
-            String qemuBinary,
-            SandboxConfig config,
-            GuestImage image,
-            AcceleratorProbe.Choice accel,
-            AgentDisk agentDisk,
-            Path folder) {
-        QemuVm vm = started(config, accel, v -> {
+    static void saveTemplate(Machine machine, SandboxConfig config, Path folder) {
+        QemuVm vm = started(config, machine.accel(), v -> {
             Path scratch = folder.resolve(Template.SCRATCH);
             ScratchDisk.create(scratch, config.disk());
             List<Path> emptyShares = new ArrayList<>();
@@ -165,9 +166,8 @@ final class QemuVm implements Sandbox {
                 emptyShares.add(Files.createDirectories(v.runDir.resolve("share" + i)));
             }
             v.launch(
-                    qemuBinary,
-                    image,
-                    agentDisk,
+                    machine,
+                    machine.storeDisk(),
                     emptyShares,
                     new QemuCommandLine.Start.ForTemplate(folder.resolve(Template.MEMORY), scratch));
             long deadline = v.deadline(config.bootTimeout());
@@ -178,6 +178,69 @@ final class QemuVm implements Sandbox {
             }
         });
         vm.close();
+    }
+
+    /**
+     * Boots a guest with the empty ext4 {@code disk} attached writable, has its podman load each of
+     * {@code archives} into a store on it (nothing else runs there), and checks that every image
+     * the archives name is in it. The VM is gone when this returns.
+     */
+    static void fillImageStore(Machine machine, List<Path> archives, Path disk) {
+        long archiveBytes = 0;
+        for (Path a : archives) {
+            archiveBytes += a.toFile().length();
+        }
+        SandboxConfig config = SandboxConfig.defaults()
+                .withMemory("2g")
+                .withCpus(2)
+                .withDisk(dev.microvmsandbox.backend.ByteSize.ofMebibytes(
+                        Math.max(8192, (archiveBytes >> 20) * 2 + 2048)))
+                .withTimeout(Duration.ofMinutes(60));
+        QemuVm vm = started(config, machine.accel(), v -> {
+            ScratchDisk.create(v.runDir.resolve(QemuCommandLine.SCRATCH_DISK), config.disk());
+            Files.createDirectories(v.runDir.resolve(QemuCommandLine.CLASSPATH_DIR));
+            v.launch(
+                    machine,
+                    Optional.of(new QemuCommandLine.StoreDisk(disk, true)),
+                    List.of(),
+                    new QemuCommandLine.Start.Boot());
+            long deadline = v.deadline(config.bootTimeout());
+            v.connect(deadline);
+            v.attach(deadline, new Message.Attach(0, 0, null, false));
+            String podman =
+                    "podman --root " + STORE_MOUNT + "/storage --runroot /run/store-build --storage-driver overlay";
+            v.guestShell(
+                    "mkdir -p " + STORE_MOUNT + " && mount -t ext4 /dev/vdd " + STORE_MOUNT, Duration.ofMinutes(2));
+            int i = 0;
+            for (Path archive : archives) {
+                String guestFile = "/var/lib/containers/load-" + (i++) + ".tar";
+                v.copyIn(archive, guestFile, 0644);
+                // generous: unpacking layers under emulation
+                long minutes = 10 + (archive.toFile().length() >> 26);
+                v.guestShell(
+                        podman + " load -q -i " + guestFile + " && rm -f " + guestFile, Duration.ofMinutes(minutes));
+            }
+            v.guestShell("sync && umount " + STORE_MOUNT, Duration.ofMinutes(5));
+        });
+        vm.close();
+    }
+
+    /** Where a store disk is filled in its builder's guest. */
+    private static final String STORE_MOUNT = "/run/msb/store-build";
+
+    private String guestShell(String script, Duration timeout) {
+        CommandResult r = exec(Command.shell(script).withTimeout(timeout));
+        if (!r.succeeded()) {
+            throw new SandboxException("'" + script + "' failed in the guest (exit " + r.exitCode()
+                    + (r.timedOut() ? ", timed out" : "") + "): " + tail(r.stderr() + r.stdout()));
+        }
+        return r.stdout();
+    }
+
+    private static String tail(String s) {
+        return s.length() <= 2000
+                ? s.strip()
+                : "..." + s.substring(s.length() - 2000).strip();
     }
 
     private interface Steps {
@@ -205,10 +268,18 @@ final class QemuVm implements Sandbox {
     }
 
     private void launch(
-            String qemuBinary, GuestImage image, AgentDisk agentDisk, List<Path> shares, QemuCommandLine.Start start)
+            Machine machine, Optional<QemuCommandLine.StoreDisk> store, List<Path> shares, QemuCommandLine.Start start)
             throws IOException {
         List<String> args = QemuCommandLine.build(
-                qemuBinary, accel, config, image, runDir.path(), shares, Optional.of(agentDisk), start);
+                machine.qemu(),
+                accel,
+                config,
+                machine.image(),
+                runDir.path(),
+                shares,
+                Optional.of(machine.agentDisk()),
+                store,
+                start);
         LOG.debug("{}: {}", id, String.join(" ", args));
         process = QemuLauncher.start(args, runDir.path());
         timeline.mark("spawned");

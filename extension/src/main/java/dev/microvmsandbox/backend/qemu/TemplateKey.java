@@ -16,8 +16,8 @@ import java.util.Optional;
  * Everything that shapes a saved guest, and its digest, the template's folder name: the guest
  * image (its manifest, so a rebuilt image is a new key), the qemu binary, the accelerator (and
  * under KVM the host CPU and kernel, whose state a restore must match), the guest's memory, vCPUs
- * and scratch disk, the agent disk (the agent's jars and JVM options) and the number of extra
- * shares. A sandbox differs from its template only in what is not here.
+ * and scratch disk, the agent disk (the agent's jars and JVM options), the number of extra
+ * shares and the image store (podman reads its additional stores when it starts, in the template). A sandbox differs from its template only in what is not here.
  */
 record TemplateKey(Map<String, String> inputs) {
 
@@ -33,7 +33,8 @@ record TemplateKey(Map<String, String> inputs) {
             AcceleratorProbe.Choice accel,
             SandboxConfig config,
             GuestImage image,
-            AgentDisk agentDisk)
+            AgentDisk agentDisk,
+            Optional<ImageStore> store)
             throws IOException {
         Map<String, String> in = new LinkedHashMap<>();
         in.put("format", FORMAT);
@@ -49,6 +50,7 @@ record TemplateKey(Map<String, String> inputs) {
         in.put("disk", config.disk().bytes() + "");
         in.put("agent disk", agentDisk.digest());
         in.put("shares", Integer.toString(config.mounts().size()));
+        in.put("image store", store.map(ImageStore::digest).orElse("none"));
         return new TemplateKey(new LinkedHashMap<>(in));
     }
 

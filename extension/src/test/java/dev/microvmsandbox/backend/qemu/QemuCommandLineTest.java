@@ -64,6 +64,7 @@ class QemuCommandLineTest {
                 tmp.resolve("run"),
                 List.of(tmp.resolve("share")),
                 Optional.of(agentDisk),
+                Optional.empty(),
                 start);
     }
 

@@ -89,10 +89,10 @@ class QemuSandboxIT {
     }
 
     @Test
-    void podmanRunsWithCrunCgroupfsAndVfs() {
+    void podmanRunsWithCrunCgroupfsAndOverlay() {
         CommandResult r = sh(
                 "podman info --format '{{.Host.OCIRuntime.Name}} {{.Host.CgroupManager}} {{.Store.GraphDriverName}}'");
-        assertThat(r.stdout().strip()).isEqualTo("crun cgroupfs vfs");
+        assertThat(r.stdout().strip()).isEqualTo("crun cgroupfs overlay");
     }
 
     @Test

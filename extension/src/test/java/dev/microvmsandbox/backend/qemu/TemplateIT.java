@@ -50,7 +50,8 @@ class TemplateIT {
                 new AcceleratorProbe().choose(vm.config().accelerator(), false),
                 vm.config(),
                 GuestImage.resolve(),
-                disk);
+                disk,
+                Optional.empty());
         return new Template(
                 new TemplateStore(GuestImage.cacheDirectory()).root().resolve(key.hash()));
     }
@@ -170,7 +171,8 @@ class TemplateIT {
                 new AcceleratorProbe().choose(config.accelerator(), false),
                 config,
                 GuestImage.resolve(),
-                AgentDisk.forClasspath(GuestImage.cacheDirectory(), ClasspathStaging.agentOnly()));
+                AgentDisk.forClasspath(GuestImage.cacheDirectory(), ClasspathStaging.agentOnly()),
+                Optional.empty());
     }
 
     private static Optional<Path> partialOf(Path root, long pid) throws IOException {

@@ -1,0 +1,158 @@
+package dev.microvmsandbox.backend.qemu;
+
+import dev.microvmsandbox.hostfs.ContentDigest;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A podman image store holding a set of image archives, on an ext4 disk the guest mounts read-only
+ * as {@code /dev/vdd} and podman takes as an additional image store: a sandbox starts with its
+ * images present, nothing copied or loaded. Made once per set of archives (and guest image, whose
+ * podman reads it) by a VM of its own that runs nothing but {@code podman load}, and cached under
+ * {@code <cache>/image-stores/<digest>.ext4} by the archives' content digests. Published by
+ * rename, so a store is either whole or absent; at most {@link #KEEP} are kept.
+ */
+final class ImageStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImageStore.class);
+    static final String FOLDER = "image-stores";
+    static final int KEEP = 4;
+    /** Bumped whenever the way stores are made changes. */
+    private static final String FORMAT = "image-store 1 overlay";
+
+    private static final Map<String, Object> MONITORS = new ConcurrentHashMap<>();
+
+    /** Fills an empty ext4 disk with a podman store of the archives. */
+    interface Builder {
+        void fill(Path disk) throws IOException;
+    }
+
+    private final Path file;
+    private final String digest;
+
+    private ImageStore(Path file, String digest) {
+        this.file = file;
+        this.digest = digest;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** Part of the key of every template made with this store attached. */
+    String digest() {
+        return digest;
+    }
+
+    /** The store for {@code archives}, filled first with {@code builder} when it is not cached. */
+    static ImageStore obtain(Path cacheRoot, String guestImageFingerprint, List<Path> archives, Builder builder)
+            throws IOException {
+        List<String> parts = new ArrayList<>(List.of(FORMAT, guestImageFingerprint));
+        long bytes = 0;
+        for (Path a : archives) {
+            parts.add(ContentDigest.of(a));
+            bytes += Files.size(a);
+        }
+        String digest = ContentDigest.ofStrings(parts).substring(0, 24);
+        Path dir = cacheRoot.resolve(FOLDER);
+        Path disk = dir.resolve(digest + ".ext4");
+        synchronized (MONITORS.computeIfAbsent(digest, d -> new Object())) {
+            if (Files.isRegularFile(disk)) {
+                touch(dir.resolve(digest + ".used"));
+                return new ImageStore(disk, digest);
+            }
+            Files.createDirectories(dir);
+            try (FileChannel lockFile = FileChannel.open(
+                            dir.resolve(digest + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = lockFile.lock()) {
+                if (!lock.isValid()) {
+                    throw new IOException("lost the lock on " + dir.resolve(digest + ".lock"));
+                }
+                if (!Files.isRegularFile(disk)) {
+                    make(dir, disk, bytes, builder);
+                    evict(dir, digest);
+                }
+            }
+            return new ImageStore(disk, digest);
+        }
+    }
+
+    private static void make(Path dir, Path disk, long archiveBytes, Builder builder) throws IOException {
+        Path partial = dir.resolve(
+                disk.getFileName() + ".partial-" + ProcessHandle.current().pid());
+        long t0 = System.nanoTime();
+        try {
+            // layers unpacked take about what the archives take; room for podman's metadata on top
+            ScratchDisk.create(
+                    partial,
+                    dev.microvmsandbox.backend.ByteSize.ofMebibytes((archiveBytes + archiveBytes / 2 >> 20) + 512));
+            builder.fill(partial);
+            Files.move(partial, disk, StandardCopyOption.ATOMIC_MOVE);
+            touch(dir.resolve(disk.getFileName().toString().replace(".ext4", ".used")));
+            LOG.info("made image store {} in {} ms", disk, (System.nanoTime() - t0) / 1_000_000);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+    }
+
+    /** Keeps the {@link #KEEP} most recently used stores; removes partial files whose maker has ended. */
+    private static void evict(Path dir, String keep) {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> all = files.toList();
+            for (Path p : all) {
+                String name = p.getFileName().toString();
+                int at = name.indexOf(".partial-");
+                if (at > 0
+                        && ProcessHandle.of(Long.parseLong(name.substring(at + 9)))
+                                .isEmpty()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            List<Path> stores = all.stream()
+                    .filter(p -> p.getFileName().toString().endsWith(".ext4"))
+                    .sorted(Comparator.comparingLong(ImageStore::lastUsed).reversed())
+                    .toList();
+            for (Path p : stores.subList(Math.min(KEEP, stores.size()), stores.size())) {
+                if (!p.getFileName().toString().startsWith(keep)) {
+                    LOG.info("removing the least recently used image store {}", p);
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot tidy {}: {}", dir, e.toString());
+        }
+    }
+
+    private static void touch(Path file) {
+        try {
+            if (!Files.exists(file)) {
+                Files.createFile(file);
+            }
+            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+        } catch (IOException e) {
+            // eviction order only
+        }
+    }
+
+    private static long lastUsed(Path store) {
+        try {
+            Path used = store.resolveSibling(store.getFileName().toString().replace(".ext4", ".used"));
+            return Files.getLastModifiedTime(Files.exists(used) ? used : store).toMillis();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}
