@@ -45,7 +45,7 @@ public final class GuestAgent {
         TestcontainersEnvironment.apply();
         // tells the host-side engine and filter, which are on this classpath too, to stay out of the way
         System.setProperty("microvm.sandbox.guest", "true");
-        Channel channel = args.length > 0 && args[0].equals("--stdio") ? stdioChannel() : portChannel();
+        Channel channel = portChannel();
         // tests' output reaches the host through events only, never the slow serial console
         TestOutput.install();
         GuestAgent agent = new GuestAgent(channel);
@@ -87,8 +87,6 @@ public final class GuestAgent {
             files.send(get);
         } else if (message instanceof Message.RunTests run) {
             tests.start(run);
-        } else if (message instanceof Message.Shutdown) {
-            channel.close();
         } else {
             CONSOLE.println("agent: ignoring unexpected " + message.getClass().getSimpleName());
         }
@@ -120,12 +118,6 @@ public final class GuestAgent {
             }
         };
         return new Channel("agent", in, out, Frame.MAX_PAYLOAD, port);
-    }
-
-    private static Channel stdioChannel() {
-        OutputStream out = new java.io.FileOutputStream(java.io.FileDescriptor.out);
-        System.setOut(System.err);
-        return new Channel("agent", System.in, out, Frame.MAX_PAYLOAD, () -> {});
     }
 
     /** With no udev there is no /dev/virtio-ports link: the port's name is in sysfs. */

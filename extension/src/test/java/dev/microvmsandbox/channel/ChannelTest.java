@@ -133,16 +133,12 @@ class ChannelTest {
                 new Message.Hello("1", "6.1", "17"),
                 new Message.Ready(10, "1.41"),
                 new Message.Exited(1, 0, null),
-                new Message.TestEvent(
+                new Message.TestRegistered(
                         2,
-                        "started",
-                        new Message.TestNode("[engine:x]", null, "d", "l", "TEST", "C", "m", "", List.of()),
-                        null,
-                        null,
-                        null,
-                        Map.of(),
-                        null,
-                        null));
+                        new Message.TestNode(
+                                "[engine:x]", null, "d", "l", Message.NodeType.TEST, "C", "m", "", List.of())),
+                new Message.TestFinished(2, "[engine:x]", Message.Status.FAILED, null),
+                new Message.TestPrinted(2, "[engine:x]", Message.Output.STDOUT, "hi\n"));
         for (int round = 0; round < 2000; round++) {
             byte[] input;
             if (round % 2 == 0) {
@@ -164,6 +160,81 @@ class ChannelTest {
             for (Object o : r.delivered()) {
                 assertThat(o).isInstanceOfAny(Message.class, Integer.class);
             }
+        }
+    }
+
+    @Test
+    void aTestEventThatBreaksTheRulesReachesItsRequestAsRejected() throws Exception {
+        String[] events = {
+            "{\"type\":\"test-finished\",\"id\":7,\"uniqueId\":\"[engine:x]\",\"status\":\"GREAT\"}",
+            "{\"type\":\"test-started\",\"id\":7}",
+            "{\"type\":\"test-printed\",\"id\":7,\"uniqueId\":\"[engine:x]\",\"stream\":\"STDOUT\"}",
+            "{\"type\":\"test-reported\",\"id\":7,\"uniqueId\":\"[engine:x]\",\"entries\":{\"k\":\" \"}}",
+            "{\"type\":\"test-registered\",\"id\":7,\"node\":{\"uniqueId\":\"[engine:x]\",\"type\":\"TEST\","
+                    + "\"className\":\"com.example.Foo;rm -rf\"}}",
+            "{\"type\":\"test-registered\",\"id\":7,\"node\":{\"uniqueId\":\"[engine:x]\"}}",
+        };
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (String e : events) {
+            new Frame(Frame.Kind.MESSAGE, 0, 7, e.getBytes(StandardCharsets.UTF_8)).writeTo(out);
+        }
+
+        Result r = feed(out.toByteArray());
+
+        assertThat(r.reason()).isEqualTo("the other side closed the channel");
+        assertThat(r.delivered())
+                .hasSize(events.length)
+                .allSatisfy(m -> assertThat(m)
+                        .isInstanceOfSatisfying(
+                                Message.Rejected.class,
+                                rejected -> assertThat(rejected.id()).isEqualTo(7)));
+        assertThat(r.delivered())
+                .extracting(m -> ((Message.Rejected) m).problem())
+                .satisfiesExactly(
+                        p -> assertThat(p).contains("GREAT"),
+                        p -> assertThat(p).isEqualTo("no unique id"),
+                        p -> assertThat(p).isEqualTo("no text"),
+                        p -> assertThat(p).contains("entry"),
+                        p -> assertThat(p).contains("bad class name"),
+                        p -> assertThat(p).isEqualTo("no type"));
+    }
+
+    @Test
+    void anythingElseMalformedClosesTheChannel() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // an event whose id is not a number cannot be given to a request
+        new Frame(
+                        Frame.Kind.MESSAGE,
+                        0,
+                        0,
+                        "{\"type\":\"test-started\",\"id\":\"x\",\"uniqueId\":\"[engine:x]\"}"
+                                .getBytes(StandardCharsets.UTF_8))
+                .writeTo(out);
+        assertThat(feed(out.toByteArray()).reason())
+                .contains("protocol violation")
+                .contains("invalid message");
+
+        out.reset();
+        new Frame(
+                        Frame.Kind.MESSAGE,
+                        0,
+                        1,
+                        "{\"type\":\"exited\",\"id\":1,\"exitCode\":\"zero\"}".getBytes(StandardCharsets.UTF_8))
+                .writeTo(out);
+        assertThat(feed(out.toByteArray()).reason()).contains("invalid message");
+    }
+
+    @Test
+    void theRemovedMessagesAreUnknown() throws Exception {
+        for (String type : List.of("shutdown", "test-event")) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            new Frame(
+                            Frame.Kind.MESSAGE,
+                            0,
+                            0,
+                            ("{\"type\":\"" + type + "\",\"id\":0}").getBytes(StandardCharsets.UTF_8))
+                    .writeTo(out);
+            assertThat(feed(out.toByteArray()).reason()).as(type).contains("invalid message");
         }
     }
 }

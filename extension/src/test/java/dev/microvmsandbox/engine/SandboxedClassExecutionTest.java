@@ -122,15 +122,19 @@ class SandboxedClassExecutionTest {
 
     private static void startOneTest(Channel guest, Message.RunTests run) {
         ScriptedSandbox.send(
-                guest, event(run, "registered", ScriptedSandbox.node(ENGINE, null, "CONTAINER", null, null)));
+                guest,
+                new Message.TestRegistered(
+                        run.id(), ScriptedSandbox.node(ENGINE, null, Message.NodeType.CONTAINER, null, null)));
         ScriptedSandbox.send(
-                guest, event(run, "registered", ScriptedSandbox.node(CLASS_ID, ENGINE, "CONTAINER", FIXTURE, null)));
+                guest,
+                new Message.TestRegistered(
+                        run.id(), ScriptedSandbox.node(CLASS_ID, ENGINE, Message.NodeType.CONTAINER, FIXTURE, null)));
         ScriptedSandbox.send(
-                guest, event(run, "registered", ScriptedSandbox.node(TEST_ID, CLASS_ID, "TEST", FIXTURE, "passes")));
-        ScriptedSandbox.send(
-                guest, event(run, "started", ScriptedSandbox.node(CLASS_ID, ENGINE, "CONTAINER", FIXTURE, null)));
-        ScriptedSandbox.send(
-                guest, event(run, "started", ScriptedSandbox.node(TEST_ID, CLASS_ID, "TEST", FIXTURE, "passes")));
+                guest,
+                new Message.TestRegistered(
+                        run.id(), ScriptedSandbox.node(TEST_ID, CLASS_ID, Message.NodeType.TEST, FIXTURE, "passes")));
+        ScriptedSandbox.send(guest, new Message.TestStarted(run.id(), CLASS_ID));
+        ScriptedSandbox.send(guest, new Message.TestStarted(run.id(), TEST_ID));
     }
 
     private static void pause() {
@@ -139,10 +143,6 @@ class SandboxedClassExecutionTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static Message.TestEvent event(Message.RunTests run, String name, Message.TestNode node) {
-        return new Message.TestEvent(run.id(), name, node, null, null, null, null, null, null);
     }
 
     private EngineExecutionResults run(

@@ -73,7 +73,7 @@ final class ScriptedSandbox implements Sandbox {
         }
     }
 
-    static Message.TestNode node(String id, String parent, String type, String className, String method) {
+    static Message.TestNode node(String id, String parent, Message.NodeType type, String className, String method) {
         return new Message.TestNode(
                 id,
                 parent,
