@@ -8,6 +8,7 @@ import dev.microvmsandbox.backend.selection.BackendSelection;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.apiguardian.api.API;
@@ -119,6 +120,7 @@ public final class MicroVmSandboxEngine implements TestEngine {
         }
         Function<SandboxConfig, Sandbox> starter =
                 sandboxSource.forExecution(request.getConfigurationParameters()::get);
+        Map<String, String> guestConfiguration = GuestConfiguration.from(request.getConfigurationParameters());
         try (Sandboxes sandboxes = new Sandboxes(starter)) {
             scheduler.run(classes, MicroVmSandboxEngine::memoryOf, cls -> {
                 Optional<String> refused = scheduler.problem().or(deadline::problem);
@@ -129,7 +131,8 @@ public final class MicroVmSandboxEngine implements TestEngine {
                             TestExecutionResult.failed(
                                     new SandboxException(refused.get() + "; " + cls.className() + " did not run")));
                 } else {
-                    new SandboxedClassExecution(cls, sandboxes, listener, System.out, System.err).run();
+                    new SandboxedClassExecution(cls, sandboxes, guestConfiguration, listener, System.out, System.err)
+                            .run();
                 }
             });
         }

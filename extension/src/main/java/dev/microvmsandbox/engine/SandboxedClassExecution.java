@@ -35,6 +35,7 @@ final class SandboxedClassExecution {
 
     private final SandboxedClassDescriptor descriptor;
     private final Sandboxes sandboxes;
+    private final Map<String, String> guestConfiguration;
     private final EngineExecutionListener listener;
     private final PrintStream out;
     private final PrintStream err;
@@ -42,11 +43,13 @@ final class SandboxedClassExecution {
     SandboxedClassExecution(
             SandboxedClassDescriptor descriptor,
             Sandboxes sandboxes,
+            Map<String, String> guestConfiguration,
             EngineExecutionListener listener,
             PrintStream out,
             PrintStream err) {
         this.descriptor = descriptor;
         this.sandboxes = sandboxes;
+        this.guestConfiguration = guestConfiguration;
         this.listener = listener;
         this.out = out;
         this.err = err;
@@ -133,7 +136,7 @@ final class SandboxedClassExecution {
                     descriptor.guestClassNames(),
                     descriptor.guestMethods(),
                     descriptor.guestUniqueIds(),
-                    Map.of()));
+                    guestConfiguration));
             while (true) {
                 if (flooded.get()) {
                     sandboxes.kill(sandbox);

@@ -96,6 +96,40 @@ class SandboxedClassExecutionTest {
     }
 
     @Test
+    void theGuestGetsTheLaunchersJUnitConfigurationButNotTheHostsSystemProperties() {
+        System.setProperty("junit.jupiter.execution.timeout.default", "5 m");
+        System.setProperty("host.only.secret", "s3cret");
+        try {
+            EngineTestKit.engine(new MicroVmSandboxEngine(config -> {
+                        ScriptedSandbox sandbox = new ScriptedSandbox(
+                                config,
+                                (guest, run) -> ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null)));
+                        started.add(sandbox);
+                        return sandbox;
+                    }))
+                    // as the launcher does for Surefire and IDEs: system properties are parameters too
+                    .enableImplicitConfigurationParameters(true)
+                    .configurationParameter(
+                            "junit.jupiter.displayname.generator.default",
+                            "org.junit.jupiter.api.DisplayNameGenerator$Simple")
+                    .configurationParameter("microvm.sandbox.memory", "1g")
+                    .selectors(selectClass(FIXTURE))
+                    .execute();
+        } finally {
+            System.clearProperty("junit.jupiter.execution.timeout.default");
+            System.clearProperty("host.only.secret");
+        }
+
+        Map<String, String> configuration = started.get(0).received.get().configuration();
+        assertThat(configuration)
+                .containsEntry(
+                        "junit.jupiter.displayname.generator.default",
+                        "org.junit.jupiter.api.DisplayNameGenerator$Simple")
+                .containsEntry("junit.jupiter.execution.timeout.default", "5 m")
+                .doesNotContainKeys("host.only.secret", "microvm.sandbox.memory", "java.home", "user.home");
+    }
+
+    @Test
     void perClassIsolationGivesEachClassItsOwnSandbox() {
         run(
                 Map.of("microvm.sandbox.isolation", "per_class"),
