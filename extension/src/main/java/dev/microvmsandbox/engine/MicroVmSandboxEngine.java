@@ -88,7 +88,8 @@ public final class MicroVmSandboxEngine implements TestEngine {
             return engine;
         }
         Function<String, Optional<String>> parameters = request.getConfigurationParameters()::get;
-        SandboxConfig base = SandboxConfig.defaults().withClasspath(HostClasspath.current());
+        HostClasspath.ForGuest classpath = HostClasspath.forGuest();
+        SandboxConfig base = SandboxConfig.defaults().withClasspath(classpath.entries());
         Path javaHome = HostClasspath.javaHomeForGuest();
         if (javaHome != null) {
             base = base.withHostJavaHome(javaHome);
@@ -100,7 +101,8 @@ public final class MicroVmSandboxEngine implements TestEngine {
                         loader != null ? loader : ClassLoader.getSystemClassLoader(),
                         SandboxSettings.strictMode(parameters),
                         base,
-                        parameters)
+                        parameters,
+                        classpath.problemIfAny())
                 .discover(request, engine);
         return engine;
     }

@@ -31,6 +31,7 @@ final class SandboxedClassDiscovery {
     private final boolean strict;
     private final SandboxConfig base;
     private final Function<String, Optional<String>> parameters;
+    private final Optional<String> classpathProblem;
     private final Map<String, SandboxedClassDescriptor> classes = new LinkedHashMap<>();
 
     SandboxedClassDiscovery(
@@ -38,8 +39,10 @@ final class SandboxedClassDiscovery {
             ClassLoader loader,
             boolean strict,
             SandboxConfig base,
-            Function<String, Optional<String>> parameters) {
+            Function<String, Optional<String>> parameters,
+            Optional<String> classpathProblem) {
         this.index = index;
+        this.classpathProblem = classpathProblem;
         this.loader = loader;
         this.strict = strict;
         this.base = base;
@@ -140,6 +143,9 @@ final class SandboxedClassDiscovery {
                         base, parameters, index.sandboxAnnotation(name).orElse(null));
             } catch (IllegalArgumentException e) {
                 error = name + ": " + e.getMessage();
+            }
+            if (error == null && classpathProblem.isPresent()) {
+                error = name + " cannot run in a sandbox: " + classpathProblem.get();
             }
             SandboxedClassDescriptor d = new SandboxedClassDescriptor(
                     engine.getUniqueId(),
