@@ -147,7 +147,11 @@ final class GuestEventAdapter {
         if (run.isGuestEngine(id) || run.isClass(id)) {
             return;
         }
-        if (run.descriptor(id).isPresent()) {
+        Optional<TestDescriptor> known = run.descriptor(id);
+        if (known.isPresent()) {
+            if (run.confirm(known.get())) {
+                return;
+            }
             throw new ProtocolViolation("a second registration of " + id);
         }
         if (!id.hasPrefix(run.classDescriptor().getUniqueId())) {

@@ -60,6 +60,15 @@ final class SandboxedClassExecution {
             failClass(new IllegalArgumentException(descriptor.settingsError().get()));
             return;
         }
+        if (descriptor.classpathProblem().isPresent()) {
+            failClass(new SandboxException(descriptor.classpathProblem().get()));
+            return;
+        }
+        SandboxedClassDescriptor.GuestSelection selection = descriptor.guestSelection();
+        if (selection.isEmpty()) {
+            // filters left none of its tests; the platform normally prunes such a class before it gets here
+            return;
+        }
         SandboxSettings settings = descriptor.settings().orElseThrow();
         ImageSources sources = ImageSources.forProject(Path.of(System.getProperty("user.dir")));
         List<ImageArchive> images;
@@ -91,7 +100,7 @@ final class SandboxedClassExecution {
         GuestRun run = new GuestRun(descriptor);
         GuestEventAdapter adapter = new GuestEventAdapter(run, listener, out, err);
         try {
-            replay(sandbox, settings.classTimeout(), adapter);
+            replay(sandbox, settings.classTimeout(), selection, adapter);
         } finally {
             if (run.violationCount() > 0 || !run.openDescendants(descriptor).isEmpty()) {
                 // a guest that broke the protocol or left tests running serves no other class
@@ -110,7 +119,11 @@ final class SandboxedClassExecution {
         }
     }
 
-    private void replay(Sandbox sandbox, Duration timeout, GuestEventAdapter adapter) {
+    private void replay(
+            Sandbox sandbox,
+            Duration timeout,
+            SandboxedClassDescriptor.GuestSelection selection,
+            GuestEventAdapter adapter) {
         Channel channel = sandbox.channel();
         int id = channel.nextId();
         BlockingQueue<Object> inbox = new ArrayBlockingQueue<>(INBOX_CAPACITY);
@@ -132,11 +145,7 @@ final class SandboxedClassExecution {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             channel.send(new Message.RunTests(
-                    id,
-                    descriptor.guestClassNames(),
-                    descriptor.guestMethods(),
-                    descriptor.guestUniqueIds(),
-                    guestConfiguration));
+                    id, selection.classNames(), selection.methods(), selection.uniqueIds(), guestConfiguration));
             while (true) {
                 if (flooded.get()) {
                     sandboxes.kill(sandbox);

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.TestDescriptor;
 import org.junit.platform.engine.UniqueId;
@@ -23,7 +24,7 @@ class GuestEventAdapterTest {
     private static final String METHOD_ID = CLASS_ID + "/[method:bar()]";
 
     private final SandboxedClassDescriptor cls = new SandboxedClassDescriptor(
-            UniqueId.forEngine("microvm-sandbox"), CLASS, "FooTest", List.of(), null, null);
+            UniqueId.forEngine("microvm-sandbox"), CLASS, "FooTest", Set.of(), null, null, null, null);
     private final GuestRun run = new GuestRun(cls);
     private final RecordingListener listener = new RecordingListener();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();

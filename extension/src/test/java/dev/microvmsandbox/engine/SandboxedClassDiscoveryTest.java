@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.TestDescriptor;
 import org.junit.platform.engine.UniqueId;
+import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.testkit.engine.EngineTestKit;
 
 class SandboxedClassDiscoveryTest {
@@ -52,7 +53,10 @@ class SandboxedClassDiscoveryTest {
                     .hasToString("[engine:microvm-sandbox]/[class:" + FIXTURES + "StaticInitialiserFixture]");
             assertThat(child.getDisplayName()).isEqualTo("StaticInitialiserFixture");
             assertThat(child.getLegacyReportingName()).isEqualTo(FIXTURES + "StaticInitialiserFixture");
-            assertThat(child.getChildren()).isEmpty();
+            assertThat(child.getChildren())
+                    .singleElement()
+                    .satisfies(m -> assertThat(m.getUniqueId().getLastSegment().getValue())
+                            .isEqualTo("runs()"));
         });
     }
 
@@ -145,45 +149,111 @@ class SandboxedClassDiscoveryTest {
                         FIXTURES + "PlainJupiterFixture$Inner", FIXTURES + "NotATestFixture", FIXTURES + "HostMarker");
     }
 
-    @Test
-    void methodSelectorBecomesGuestMethodSelection() {
-        SandboxedClassDescriptor d =
-                onlyClass(discover(Map.of(), selectMethod(FIXTURES + "GuestBehaviourFixture", "parameterized", "int")));
+    private static final String BEHAVIOUR = FIXTURES + "GuestBehaviourFixture";
+    private static final String GUEST_CLASS = "[engine:junit-jupiter]/[class:" + BEHAVIOUR + "]";
 
-        assertThat(d.guestClassNames()).isEmpty();
-        assertThat(d.guestMethods()).containsExactly(FIXTURES + "GuestBehaviourFixture#parameterized(int)");
+    @Test
+    void aClassExpandsToTheTestsJupiterWouldFindAndRunsWhole() {
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectClass(BEHAVIOUR)));
+
+        assertThat(d.isModelled()).isTrue();
+        assertThat(d.getChildren().stream()
+                        .map(c -> c.getUniqueId().getLastSegment().getType() + ":"
+                                + c.getUniqueId().getLastSegment().getValue()))
+                .contains(
+                        "method:passes()",
+                        "test-template:parameterized(int)",
+                        "test-factory:dynamicTests()",
+                        "nested-class:NestedCases");
+        assertThat(d.guestSelection().classNames()).containsExactly(BEHAVIOUR);
+        assertThat(d.guestSelection().uniqueIds()).isEmpty();
     }
 
     @Test
-    void nestedClassSelectorSelectsItUnderItsEnclosingClass() {
-        SandboxedClassDescriptor d =
-                onlyClass(discover(Map.of(), selectClass(FIXTURES + "GuestBehaviourFixture$NestedCases")));
+    void aMethodSelectorSelectsThatMethodOnly() {
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectMethod(BEHAVIOUR, "parameterized", "int")));
 
-        assertThat(d.className()).isEqualTo(FIXTURES + "GuestBehaviourFixture");
-        assertThat(d.guestClassNames()).containsExactly(FIXTURES + "GuestBehaviourFixture$NestedCases");
+        assertThat(d.getChildren())
+                .singleElement()
+                .satisfies(
+                        m -> assertThat(m.getSource()).contains(MethodSource.from(BEHAVIOUR, "parameterized", "int")));
+        assertThat(d.guestSelection().classNames()).isEmpty();
+        assertThat(d.guestSelection().uniqueIds()).containsExactly(GUEST_CLASS + "/[test-template:parameterized(int)]");
     }
 
     @Test
-    void uniqueIdSelectorMapsToTheGuestsJupiterId() {
-        UniqueId hostId = UniqueId.parse("[engine:microvm-sandbox]/[class:" + FIXTURES
-                + "GuestBehaviourFixture]/[nested-class:NestedCases]/[method:nestedPasses()]");
+    void aNestedClassSelectorSelectsItUnderItsEnclosingClass() {
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectClass(BEHAVIOUR + "$NestedCases")));
+
+        assertThat(d.className()).isEqualTo(BEHAVIOUR);
+        assertThat(d.getChildren())
+                .singleElement()
+                .satisfies(n -> assertThat(n.getChildren()).hasSize(1));
+        assertThat(d.guestSelection().uniqueIds())
+                .containsExactly(GUEST_CLASS + "/[nested-class:NestedCases]/[method:nestedPasses()]");
+    }
+
+    @Test
+    void aUniqueIdSelectorMapsToTheGuestsJupiterId() {
+        UniqueId hostId = UniqueId.parse("[engine:microvm-sandbox]/[class:" + BEHAVIOUR
+                + "]/[nested-class:NestedCases]/[method:nestedPasses()]");
 
         SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectUniqueId(hostId)));
 
-        assertThat(d.guestUniqueIds())
-                .containsExactly("[engine:junit-jupiter]/[class:" + FIXTURES
-                        + "GuestBehaviourFixture]/[nested-class:NestedCases]/[method:nestedPasses()]");
+        assertThat(d.guestSelection().uniqueIds())
+                .containsExactly(GUEST_CLASS + "/[nested-class:NestedCases]/[method:nestedPasses()]");
+    }
+
+    @Test
+    void aUniqueIdOfOneInvocationRunsThatInvocationOnly() {
+        UniqueId hostId = UniqueId.parse("[engine:microvm-sandbox]/[class:" + BEHAVIOUR
+                + "]/[test-template:parameterized(int)]/[test-template-invocation:#2]");
+
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectUniqueId(hostId)));
+
+        assertThat(d.guestSelection().uniqueIds())
+                .containsExactly(GUEST_CLASS + "/[test-template:parameterized(int)]/[test-template-invocation:#2]");
     }
 
     @Test
     void wholeClassSelectionWins() {
-        SandboxedClassDescriptor d = onlyClass(discover(
-                Map.of(),
-                selectMethod(FIXTURES + "GuestBehaviourFixture", "passes", ""),
-                selectClass(FIXTURES + "GuestBehaviourFixture")));
+        SandboxedClassDescriptor d =
+                onlyClass(discover(Map.of(), selectMethod(BEHAVIOUR, "passes", ""), selectClass(BEHAVIOUR)));
 
-        assertThat(d.guestClassNames()).containsExactly(FIXTURES + "GuestBehaviourFixture");
-        assertThat(d.guestMethods()).isEmpty();
+        assertThat(d.guestSelection().classNames()).containsExactly(BEHAVIOUR);
+        assertThat(d.guestSelection().uniqueIds()).isEmpty();
+    }
+
+    @Test
+    void everySelectorIsReportedAsResolvedOrNot() {
+        List<String> processed = new java.util.ArrayList<>();
+        org.junit.platform.launcher.LauncherDiscoveryListener listener =
+                new org.junit.platform.launcher.LauncherDiscoveryListener() {
+                    @Override
+                    public void selectorProcessed(
+                            UniqueId engineId,
+                            DiscoverySelector selector,
+                            org.junit.platform.engine.SelectorResolutionResult result) {
+                        processed.add(selector.getClass().getSimpleName() + " " + result.getStatus());
+                    }
+                };
+        org.junit.platform.launcher.core.LauncherFactory.create()
+                .discover(org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.request()
+                        .selectors(
+                                selectMethod(BEHAVIOUR, "passes", ""),
+                                selectClass(FIXTURES + "PlainJupiterFixture"),
+                                selectMethod(BEHAVIOUR, "noSuchMethod", ""))
+                        .filters(
+                                org.junit.platform.launcher.EngineFilter.includeEngines(MicroVmSandboxEngine.ENGINE_ID))
+                        .listeners(listener)
+                        .build());
+
+        assertThat(processed)
+                .containsExactly(
+                        "MethodSelector RESOLVED",
+                        "ClassSelector UNRESOLVED",
+                        "MethodSelector UNRESOLVED",
+                        "UniqueIdSelector RESOLVED");
     }
 
     @Test

@@ -12,11 +12,16 @@ import dev.microvmsandbox.channel.Message;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.engine.FilterResult;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.support.descriptor.MethodSource;
+import org.junit.platform.launcher.PostDiscoveryFilter;
+import org.junit.platform.launcher.TagFilter;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
@@ -91,7 +96,8 @@ class SandboxedClassExecutionTest {
                 selectMethod(OTHER, "neverStarts", ""));
 
         assertThat(started).hasSize(1);
-        assertThat(started.get(0).received.get().methods()).containsExactly(OTHER + "#neverStarts()");
+        // its only test selected is all of it: the guest runs the class
+        assertThat(started.get(0).received.get().classNames()).containsExactly(OTHER);
         results.containerEvents().assertStatistics(stats -> stats.succeeded(3));
     }
 
@@ -127,6 +133,79 @@ class SandboxedClassExecutionTest {
                         "org.junit.jupiter.api.DisplayNameGenerator$Simple")
                 .containsEntry("junit.jupiter.execution.timeout.default", "5 m")
                 .doesNotContainKeys("host.only.secret", "microvm.sandbox.memory", "java.home", "user.home");
+    }
+
+    /** What Surefire's -Dtest=Class#method adds: a filter on method sources. */
+    private static PostDiscoveryFilter methodsNamed(String... names) {
+        Set<String> wanted = Set.of(names);
+        return d -> FilterResult.includedIf(d.getSource()
+                .filter(MethodSource.class::isInstance)
+                .map(source -> wanted.contains(((MethodSource) source).getMethodName()))
+                .orElse(true));
+    }
+
+    @Test
+    void aMethodFilterSendsOnlyTheTestsItLeftToTheGuest() {
+        EngineExecutionResults results = EngineTestKit.engine(engine((guest, run) -> {
+                    startOneTest(guest, run);
+                    ScriptedSandbox.send(
+                            guest, new Message.TestFinished(run.id(), TEST_ID, Message.Status.SUCCESSFUL, null));
+                    ScriptedSandbox.send(
+                            guest, new Message.TestFinished(run.id(), CLASS_ID, Message.Status.SUCCESSFUL, null));
+                    ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null));
+                }))
+                .selectors(selectClass(FIXTURE))
+                .filters(methodsNamed("passes"))
+                .execute();
+
+        Message.RunTests request = started.get(0).received.get();
+        assertThat(request.classNames()).isEmpty();
+        assertThat(request.uniqueIds()).containsExactly(TEST_ID);
+        results.testEvents().assertStatistics(stats -> stats.started(1).succeeded(1));
+        // the guest's registration of a test discovery knew is no new test for the host
+        assertThat(results.allEvents().dynamicallyRegistered().count()).isZero();
+        assertThat(results.allEvents().finished().stream()
+                        .filter(e ->
+                                e.getTestDescriptor().getUniqueId().toString().endsWith("[method:passes()]")))
+                .singleElement()
+                .satisfies(e -> assertThat(e.getTestDescriptor()).isInstanceOf(StaticTestDescriptor.class));
+    }
+
+    @Test
+    void aTagFilterSeesTheTagsOfTestsAndTheirClasses() {
+        String model = "dev.microvmsandbox.fixtures.model.ModelFixture";
+        String modelId = ENGINE + "/[class:" + model + "]";
+
+        EngineTestKit.engine(engine((guest, run) -> ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null))))
+                .configurationParameter("microvm.sandbox.mode", "strict")
+                .selectors(selectClass(model))
+                .filters(TagFilter.includeTags("fast | (inner & !model)"))
+                .execute();
+        assertThat(started.get(0).received.get().uniqueIds()).containsExactly(modelId + "/[method:composed()]");
+
+        started.clear();
+        EngineTestKit.engine(engine((guest, run) -> ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null))))
+                .configurationParameter("microvm.sandbox.mode", "strict")
+                .selectors(selectClass(model))
+                .filters(TagFilter.includeTags("inner"))
+                .execute();
+        assertThat(started.get(0).received.get().uniqueIds())
+                .containsExactlyInAnyOrder(
+                        modelId + "/[nested-class:Inner]/[method:innerTest()]",
+                        modelId + "/[nested-class:Inner]/[nested-class:Deeper]/[method:deepest(java.lang.String)]");
+    }
+
+    @Test
+    void aClassTheFiltersLeftNothingOfBootsNothing() {
+        EngineExecutionResults results = EngineTestKit.engine(engine((guest, run) -> {
+                    throw new AssertionError("no test was left to run");
+                }))
+                .selectors(selectClass(FIXTURE))
+                .filters(methodsNamed("noSuchTest"))
+                .execute();
+
+        assertThat(started).isEmpty();
+        assertThat(results.allEvents().count()).isEqualTo(2); // the engine started and finished
     }
 
     @Test
@@ -177,6 +256,14 @@ class SandboxedClassExecutionTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private MicroVmSandboxEngine engine(BiConsumer<Channel, Message.RunTests> script) {
+        return new MicroVmSandboxEngine(config -> {
+            ScriptedSandbox sandbox = new ScriptedSandbox(config, script);
+            started.add(sandbox);
+            return sandbox;
+        });
     }
 
     private EngineExecutionResults run(
