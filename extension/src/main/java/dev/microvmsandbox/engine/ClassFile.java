@@ -30,8 +30,6 @@ record ClassFile(
         boolean isClassTemplate,
         List<String> memberClasses,
         SandboxAnnotation sandboxAnnotation,
-        String displayName,
-        List<String> tags,
         String innerName,
         List<Annotation> annotations,
         List<Method> methods) {
@@ -77,9 +75,6 @@ record ClassFile(
     private static final Set<String> CLASS_TEMPLATE_ANNOTATIONS =
             Set.of("Lorg/junit/jupiter/api/ClassTemplate;", "Lorg/junit/jupiter/params/ParameterizedClass;");
     private static final String NESTED_DESC = "Lorg/junit/jupiter/api/Nested;";
-    private static final String DISPLAY_NAME_DESC = "Lorg/junit/jupiter/api/DisplayName;";
-    private static final String TAG_DESC = "Lorg/junit/jupiter/api/Tag;";
-    private static final String TAGS_DESC = "Lorg/junit/jupiter/api/Tags;";
 
     /** A class that is a nested (non-static) member of another one, as {@code @Nested} test classes are. */
     boolean isInnerMember() {
@@ -123,8 +118,6 @@ record ClassFile(
         private boolean classTemplate;
         private final List<String> memberClasses = new ArrayList<>();
         private SandboxAnnotation.Builder sandbox;
-        private String displayName;
-        private final List<String> tags = new ArrayList<>();
         private String innerName;
         private final List<Annotation> annotations = new ArrayList<>();
         private final List<Method> methods = new ArrayList<>();
@@ -243,42 +236,8 @@ record ClassFile(
                 nested = true;
             } else if (CLASS_TEMPLATE_ANNOTATIONS.contains(descriptor)) {
                 classTemplate = true;
-            } else if (descriptor.equals(DISPLAY_NAME_DESC)) {
-                return new AnnotationVisitor(api) {
-                    @Override
-                    public void visit(String attribute, Object value) {
-                        if ("value".equals(attribute) && value instanceof String s) {
-                            displayName = s;
-                        }
-                    }
-                };
-            } else if (descriptor.equals(TAG_DESC)) {
-                return tagVisitor();
-            } else if (descriptor.equals(TAGS_DESC)) {
-                return new AnnotationVisitor(api) {
-                    @Override
-                    public AnnotationVisitor visitArray(String attribute) {
-                        return new AnnotationVisitor(api) {
-                            @Override
-                            public AnnotationVisitor visitAnnotation(String n, String desc) {
-                                return TAG_DESC.equals(desc) ? tagVisitor() : null;
-                            }
-                        };
-                    }
-                };
             }
             return null;
-        }
-
-        private AnnotationVisitor tagVisitor() {
-            return new AnnotationVisitor(api) {
-                @Override
-                public void visit(String attribute, Object value) {
-                    if ("value".equals(attribute) && value instanceof String s) {
-                        tags.add(s);
-                    }
-                }
-            };
         }
 
         @Override
@@ -319,8 +278,6 @@ record ClassFile(
                     classTemplate,
                     List.copyOf(memberClasses),
                     sandbox == null ? null : sandbox.build(),
-                    displayName,
-                    List.copyOf(tags),
                     innerName,
                     List.copyOf(annotations),
                     List.copyOf(methods));
