@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.engine.DiscoveryIssue;
 import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.TestDescriptor;
 import org.junit.platform.engine.UniqueId;
@@ -109,6 +110,25 @@ class SandboxedClassDiscoveryTest {
                 .asString()
                 .contains("memory = \"lots\"")
                 .contains("write it like @MicroVmSandbox(memory = \"2g\")");
+    }
+
+    @Test
+    void aWrongAnnotationValueIsADiscoveryIssueButNoErrorThatStopsTheEngine() {
+        List<DiscoveryIssue> issues = EngineTestKit.engine(new MicroVmSandboxEngine(config -> {
+                    throw new AssertionError("discovery must not start sandboxes");
+                }))
+                .selectors(
+                        selectClass(FIXTURES + "BadMemoryFixture"), selectClass(FIXTURES + "StaticInitialiserFixture"))
+                .discover()
+                .getDiscoveryIssues();
+
+        assertThat(issues).singleElement().satisfies(issue -> {
+            assertThat(issue.severity()).isEqualTo(DiscoveryIssue.Severity.WARNING);
+            assertThat(issue.message()).contains("memory = \"lots\"").contains("memory = \"2g\"");
+            assertThat(issue.source())
+                    .contains(org.junit.platform.engine.support.descriptor.ClassSource.from(
+                            FIXTURES + "BadMemoryFixture"));
+        });
     }
 
     @Test
