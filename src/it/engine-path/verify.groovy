@@ -38,7 +38,7 @@ def selections = [
                   'SelectionTest$Inner | inNested', 'ParametersTest | seesTheBuildsConfiguration',
                   'ParametersTest | adds(int, int, int)[2]', 'ParametersTest | twice()[2]'],
         skips  : [],
-        outcome: ['ParametersTest | seesTheBuildsConfiguration': 'passed', 'ParametersTest | adds(int, int, int)[2]': 'failure',
+        outcome: ['ParametersTest | seesTheBuildsConfiguration(String)': 'passed', 'ParametersTest | adds(int, int, int)[2]': 'failure',
                   'SelectionTest | chosenParameterized(int)[1]': 'failure', 'SelectionTest | chosenParameterized(int)[2]': 'passed']],
     'by-method': [
         runs   : ['SelectionTest | chosenOne', 'SelectionTest | chosenAndFast', 'SelectionTest | chosenParameterized(int)[1]',
