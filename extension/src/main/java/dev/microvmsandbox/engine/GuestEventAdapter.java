@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Replays a guest's test events on the host, the way the vintage engine's {@code RunListenerAdapter}
- * replays JUnit 4's: registered descriptors become dynamic host descriptors, started, skipped,
- * finished, reported and printed become listener calls. The channel's decoder has checked each
+ * replays JUnit 4's: a registered node discovery already knew ({@link StaticTestDescriptor}) is
+ * taken as it is, any other becomes a dynamic host descriptor; started, skipped, finished,
+ * reported and printed become listener calls. The channel's decoder has checked each
  * event's shape; this class checks that it makes sense here (known ids, a parent that exists, a
  * test of this class, in an order the platform allows). An event that does not is a protocol
  * violation: logged, counted, dropped, and the class fails with it in the end.
