@@ -59,14 +59,34 @@ class SandboxedClassExecutionTest {
                 Map.of(),
                 (guest, run) -> {
                     startOneTest(guest, run);
-                    pause(); // let the host read what was sent; a dying VM loses what is still in flight
                     started.get(0).die("the VM stopped (qemu exit code 137)");
                 },
                 selectClass(FIXTURE));
 
-        assertThat(failure(results, "passes()"))
+        assertThat(failure(results, "GuestBehaviourFixture"))
                 .hasMessageContaining("qemu exit code 137")
                 .hasMessageContaining("scripted console line");
+    }
+
+    /**
+     * A guest that stops on its own (System.exit, a crash) ends its channel after everything it
+     * sent; the host reads all of it, then waits for the decided cause instead of naming the closed
+     * channel.
+     */
+    @Test
+    void aGuestThatStopsOnItsOwnIsReportedWithTheCauseDecidedAfterItsChannelEnded() {
+        EngineExecutionResults results = run(
+                Map.of(),
+                (guest, run) -> {
+                    startOneTest(guest, run);
+                    started.get(0).guestStops("the VM stopped: the guest's test JVM exited with status 4");
+                },
+                selectClass(FIXTURE));
+
+        assertThat(failure(results, "passes()"))
+                .hasMessageStartingWith("the VM stopped: the guest's test JVM exited with status 4")
+                .hasMessageContaining("scripted console line");
+        assertThat(failure(results, "GuestBehaviourFixture")).hasMessageContaining("exited with status 4");
     }
 
     @Test
@@ -131,14 +151,6 @@ class SandboxedClassExecutionTest {
                 guest, event(run, "started", ScriptedSandbox.node(CLASS_ID, ENGINE, "CONTAINER", FIXTURE, null)));
         ScriptedSandbox.send(
                 guest, event(run, "started", ScriptedSandbox.node(TEST_ID, CLASS_ID, "TEST", FIXTURE, "passes")));
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(300);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static Message.TestEvent event(Message.RunTests run, String name, Message.TestNode node) {
