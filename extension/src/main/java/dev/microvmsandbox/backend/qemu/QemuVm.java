@@ -177,7 +177,8 @@ final class QemuVm implements Sandbox {
                     .append(guestPath)
                     .append("'\n");
         }
-        CommandResult r = exec(Command.shell(script.toString()).withTimeout(Duration.ofMinutes(1)));
+        // part of the boot, so bounded like it: a slow host slows both alike
+        CommandResult r = exec(Command.shell(script.toString()).withTimeout(config.bootTimeout()));
         if (!r.succeeded()) {
             close();
             throw new SandboxException(

@@ -2,6 +2,7 @@ package dev.microvmsandbox.backend.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.microvmsandbox.WaitBounds;
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
 import dev.microvmsandbox.backend.Mount;
@@ -33,7 +34,7 @@ class QemuSandboxIT {
                         .withMemory("2g")
                         .withEnv("GREETING", "hi")
                         .withMounts(List.of(new Mount(shared, "/mnt/shared")))
-                        .withTimeout(Duration.ofMinutes(20)));
+                        .withTimeout(WaitBounds.scaled(Duration.ofMinutes(20))));
     }
 
     @AfterAll
@@ -44,7 +45,7 @@ class QemuSandboxIT {
     }
 
     private static CommandResult sh(String script) {
-        return sandbox.exec(Command.shell(script).withTimeout(Duration.ofMinutes(5)));
+        return sandbox.exec(Command.shell(script).withTimeout(WaitBounds.scaled(Duration.ofMinutes(5))));
     }
 
     @Test
