@@ -16,6 +16,7 @@ rc=0
 mvn -B verify -pl extension,integration-tests \
     -Dmicrovm.sandbox.qemu="$PWD/sandbox-image/qemu-half-cpu" \
     -Dtest.timeScale="$scale" -Dit.timeoutInSeconds=$((3600 * scale)) \
+    -Dmicrovm.sandbox.bootTimeout=$((3 * scale))m \
     -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dinvoker.test=hostile "$@" || rc=$?
 java .ci/Timings.java . || true
 table=integration-tests/target/it-projects/hostile/target/attack-table.md

@@ -1,5 +1,7 @@
 package dev.microvmsandbox;
 
+import dev.microvmsandbox.backend.SandboxConfig;
+import dev.microvmsandbox.backend.TimeLimit;
 import java.time.Duration;
 
 /**
@@ -38,6 +40,16 @@ public final class WaitBounds {
         }
         throw new IllegalArgumentException(
                 PROPERTY + "=" + value + " is not a time scale; write it like " + PROPERTY + "=3 (1 to 100)");
+    }
+
+    /** The default sandbox configuration, with {@link #BOOT} as its boot timeout. */
+    public static SandboxConfig sandboxConfig() {
+        return SandboxConfig.defaults().withBootTimeout(BOOT);
+    }
+
+    /** {@link #BOOT} as the engine's {@code microvm.sandbox.bootTimeout} or the command line's {@code --boot-timeout}. */
+    public static String bootTimeout() {
+        return TimeLimit.format(BOOT);
     }
 
     /** {@code base} times the scale. */

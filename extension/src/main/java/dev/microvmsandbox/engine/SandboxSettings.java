@@ -80,6 +80,12 @@ record SandboxSettings(
                     config,
                     c -> c.withDisk(ByteSize.parse(disk.get().trim())));
         }
+        // blank counts as unset: a build passes it on empty when nobody set it
+        Optional<String> boot = parameters.apply(PREFIX + "bootTimeout").filter(v -> !v.isBlank());
+        if (boot.isPresent()) {
+            config = parameter(
+                    "bootTimeout", boot.get(), "5m", config, c -> c.withBootTimeout(TimeLimit.parse(boot.get())));
+        }
         Optional<String> time = parameters.apply(PREFIX + "timeout");
         if (time.isPresent()) {
             timeout = parameter("timeout", time.get(), "10m", null, ignored -> TimeLimit.parse(time.get()));

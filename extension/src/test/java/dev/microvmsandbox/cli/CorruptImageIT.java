@@ -72,7 +72,8 @@ class CorruptImageIT {
                 new RandomAccessFile(image.resolve("rootfs.ext4").toFile(), "rw")) {
             f.setLength(size - 4096);
         }
-        try (CliProcess run = cli("run", "--memory", "512m", "--", "true")) {
+        try (CliProcess run =
+                cli("run", "--memory", "512m", "--boot-timeout", WaitBounds.bootTimeout(), "--", "true")) {
             assertThat(run.exitCode(NO_BOOT)).isEqualTo(3);
             assertThat(run.stderr())
                     .contains("the guest image in " + image + " is corrupt: rootfs.ext4 is " + (size - 4096)
@@ -90,7 +91,8 @@ class CorruptImageIT {
                     .as("the cheap check sees the right sizes: %s", sizes.stderr())
                     .isZero();
         }
-        try (CliProcess run = cli("run", "--memory", "512m", "--", "true")) {
+        try (CliProcess run =
+                cli("run", "--memory", "512m", "--boot-timeout", WaitBounds.bootTimeout(), "--", "true")) {
             assertThat(run.exitCode(WaitBounds.BOOT.plus(NO_BOOT)))
                     .as(run.stderr())
                     .isEqualTo(3);

@@ -34,7 +34,7 @@ class ImagePreloadIT {
     Path project;
 
     private static SandboxConfig config() {
-        return SandboxConfig.defaults().withMemory("2g").withTimeout(WaitBounds.scaled(Duration.ofMinutes(20)));
+        return WaitBounds.sandboxConfig().withMemory("2g").withTimeout(WaitBounds.scaled(Duration.ofMinutes(20)));
     }
 
     private static CommandResult sh(Sandbox sandbox, String script) {

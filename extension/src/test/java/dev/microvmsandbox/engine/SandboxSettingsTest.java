@@ -43,7 +43,9 @@ class SandboxSettingsTest {
                 "microvm.sandbox.requireKvm",
                 "true",
                 "microvm.sandbox.disk",
-                "20g");
+                "20g",
+                "microvm.sandbox.bootTimeout",
+                "7m");
 
         SandboxSettings fromParameters = SandboxSettings.resolve(BASE, params(p), SandboxAnnotation.DEFAULTS);
         SandboxSettings overridden = SandboxSettings.resolve(
@@ -51,6 +53,7 @@ class SandboxSettingsTest {
 
         assertThat(fromParameters.config().memory().mebibytes()).isEqualTo(512);
         assertThat(fromParameters.config().disk()).isEqualTo(ByteSize.parse("20g"));
+        assertThat(fromParameters.config().bootTimeout()).isEqualTo(Duration.ofMinutes(7));
         assertThat(overridden.config().disk()).isEqualTo(ByteSize.parse("512m"));
         assertThat(fromParameters.config().cpus()).isEqualTo(3);
         assertThat(fromParameters.config().accelerator()).isEqualTo(Accelerator.TCG);
@@ -94,6 +97,14 @@ class SandboxSettingsTest {
         assertThatThrownBy(() -> SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.disk", "lots")), null))
                 .hasMessageContaining("microvm.sandbox.disk=lots")
                 .hasMessageContaining("microvm.sandbox.disk=8g");
+        assertThatThrownBy(() ->
+                        SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.bootTimeout", "soon")), null))
+                .hasMessageContaining("microvm.sandbox.bootTimeout=soon")
+                .hasMessageContaining("microvm.sandbox.bootTimeout=5m");
+        assertThat(SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.bootTimeout", " ")), null)
+                        .config()
+                        .bootTimeout())
+                .isEqualTo(SandboxConfig.defaults().bootTimeout());
         assertThatThrownBy(() ->
                         SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.isolation", "shared")), null))
                 .hasMessageContaining("microvm.sandbox.isolation=per_class");

@@ -29,8 +29,16 @@ class ConcurrentHostsIT {
             WaitBounds.scaled(Duration.ofMinutes(15)).toMinutes() + "m";
 
     private static CliProcess run(Map<String, String> env, String... command) throws IOException {
-        List<String> args = new java.util.ArrayList<>(
-                List.of("run", "--memory", "512m", "--cpus", "1", "--timeout", SANDBOX_TIMEOUT));
+        List<String> args = new java.util.ArrayList<>(List.of(
+                "run",
+                "--memory",
+                "512m",
+                "--cpus",
+                "1",
+                "--timeout",
+                SANDBOX_TIMEOUT,
+                "--boot-timeout",
+                WaitBounds.bootTimeout()));
         args.addAll(List.of(command));
         return CliProcess.start(env, args.toArray(String[]::new));
     }

@@ -7,7 +7,6 @@ import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
 import dev.microvmsandbox.backend.Mount;
 import dev.microvmsandbox.backend.Sandbox;
-import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +29,7 @@ class QemuSandboxIT {
         shared = Files.createDirectories(tmp.resolve("shared"));
         Files.writeString(shared.resolve("hello.txt"), "from the host");
         sandbox = QemuBackend.create()
-                .start(SandboxConfig.defaults()
+                .start(WaitBounds.sandboxConfig()
                         .withMemory("2g")
                         .withEnv("GREETING", "hi")
                         .withMounts(List.of(new Mount(shared, "/mnt/shared")))

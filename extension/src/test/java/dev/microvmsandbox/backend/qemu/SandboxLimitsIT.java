@@ -9,7 +9,6 @@ import dev.microvmsandbox.WaitBounds;
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
 import dev.microvmsandbox.backend.Sandbox;
-import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.SandboxException;
 import dev.microvmsandbox.backend.TimeLimit;
 import java.io.BufferedReader;
@@ -28,7 +27,7 @@ class SandboxLimitsIT {
     @Test
     void aVmGiven512MiBCannotUseMore() {
         try (Sandbox sandbox =
-                QemuBackend.create().start(SandboxConfig.defaults().withMemory("512m"))) {
+                QemuBackend.create().start(WaitBounds.sandboxConfig().withMemory("512m"))) {
             CommandResult total = sandbox.exec(Command.shell("awk '/MemTotal/ {print $2}' /proc/meminfo"));
             assertThat(Long.parseLong(total.stdout().strip())).isLessThanOrEqualTo(512 * 1024);
             // awk doubles a string until memory runs out; it volunteers to be the OOM killer's victim
@@ -53,7 +52,7 @@ class SandboxLimitsIT {
         Sandbox sandbox;
         try {
             sandbox = QemuBackend.create()
-                    .start(SandboxConfig.defaults().withMemory("1g").withTimeout(limit));
+                    .start(WaitBounds.sandboxConfig().withMemory("1g").withTimeout(limit));
         } catch (SandboxException bootOutlived) {
             assertThat(bootOutlived).hasMessageContaining("failed to boot: " + named);
             abort("the boot took longer than the timeout of " + TimeLimit.format(limit)
@@ -73,7 +72,7 @@ class SandboxLimitsIT {
     @Test
     void qemuKilledMidCommandFailsTheCommandWithTheCause() throws Exception {
         QemuVm sandbox =
-                (QemuVm) QemuBackend.create().start(SandboxConfig.defaults().withMemory("512m"));
+                (QemuVm) QemuBackend.create().start(WaitBounds.sandboxConfig().withMemory("512m"));
         try {
             java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.CompletableFuture<Throwable> failure =
@@ -108,7 +107,7 @@ class SandboxLimitsIT {
             for (int i = 0; i < 2; i++) {
                 bootIds.add(pool.submit(() -> {
                     try (Sandbox sandbox = QemuBackend.create()
-                            .start(SandboxConfig.defaults().withMemory("512m").withCpus(1))) {
+                            .start(WaitBounds.sandboxConfig().withMemory("512m").withCpus(1))) {
                         return sandbox.exec(Command.of("cat", "/proc/sys/kernel/random/boot_id"))
                                 .stdout()
                                 .strip();
@@ -133,6 +132,7 @@ class SandboxLimitsIT {
                         System.getProperty("java.class.path"),
                         "-Dmicrovm.sandbox.repo=" + System.getProperty("microvm.sandbox.repo", ""),
                         "-Dmicrovm.sandbox.qemu=" + System.getProperty("microvm.sandbox.qemu", ""),
+                        "-D" + WaitBounds.PROPERTY + "=" + WaitBounds.scale(),
                         BootAndWait.class.getName())
                 .redirectErrorStream(true)
                 .start();
@@ -165,7 +165,7 @@ class SandboxLimitsIT {
     public static final class BootAndWait {
         public static void main(String[] args) throws InterruptedException, IOException {
             Sandbox sandbox =
-                    QemuBackend.create().start(SandboxConfig.defaults().withMemory("512m"));
+                    QemuBackend.create().start(WaitBounds.sandboxConfig().withMemory("512m"));
             try (var dirs = Files.list(RunDirectory.base())) {
                 List<Path> mine = dirs.filter(d -> d.getFileName()
                                 .toString()

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.microvmsandbox.WaitBounds;
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.Sandbox;
-import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.SandboxException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -20,7 +19,7 @@ class StopCauseIT {
 
     private static Sandbox boot() {
         return QemuBackend.create()
-                .start(SandboxConfig.defaults().withMemory("512m").withCpus(1));
+                .start(WaitBounds.sandboxConfig().withMemory("512m").withCpus(1));
     }
 
     /** Runs {@code script}, which stops the guest, and returns the message the command fails with. */
