@@ -13,7 +13,7 @@ case "$scale" in '' | *[!0-9]* | 0) echo "slow-suite: SCALE must be a whole numb
 start=$SECONDS
 rc=0
 # -Dtest=none: no unit tests, Failsafe and the Invoker still run
-mvn -B verify -pl extension,integration-tests \
+mvn -B verify -pl .,extension,integration-tests \
     -Dmicrovm.sandbox.qemu="$PWD/sandbox-image/qemu-half-cpu" \
     -Dtest.timeScale="$scale" -Dit.timeoutInSeconds=$((3600 * scale)) \
     -Dmicrovm.sandbox.bootTimeout=$((3 * scale))m \
