@@ -25,5 +25,6 @@ table=integration-tests/target/it-projects/hostile/target/attack-table.md
 for cg in /sys/fs/cgroup/cpu/microvm-sandbox-slow/* /sys/fs/cgroup/microvm-sandbox-slow/*; do
     if [ -d "$cg" ]; then rmdir "$cg" 2>/dev/null || true; fi
 done
+rmdir /sys/fs/cgroup/cpu/microvm-sandbox-slow /sys/fs/cgroup/microvm-sandbox-slow 2>/dev/null || true
 echo "slow-suite: done in $(( (SECONDS - start) / 60 )) min at half a CPU per VM, bounds x$scale (exit code $rc)"
 exit "$rc"
