@@ -57,7 +57,7 @@ final class GuestRequests {
 
             @Override
             public void closed(String reason) {
-                exited.completeExceptionally(died(reason));
+                exited.completeExceptionally(new ChannelEnded(reason));
             }
         });
         try {
@@ -83,7 +83,7 @@ final class GuestRequests {
         } catch (ExecutionException e) {
             throw unwrap(e);
         } catch (TimeoutException e) {
-            throw died("the guest did not end '" + command + "' after SIGKILL");
+            throw failed("the guest did not end '" + command + "' after SIGKILL");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxException("interrupted while running '" + command + "'");
@@ -101,20 +101,21 @@ final class GuestRequests {
             byte[] buf = new byte[64 * 1024];
             int n;
             while ((n = in.read(buf)) > 0 && !done.isDone()) {
-                channel.sendData(id, Frame.Stream.FILE, buf, 0, n);
+                sendData(id, buf, n);
             }
-            channel.sendEnd(id, Frame.Stream.FILE);
+            sendData(id, buf, -1);
             Message.FileDone result = done.get(sandbox.config().timeout().toMillis(), TimeUnit.MILLISECONDS);
             if (result.error() != null) {
                 throw new SandboxException(
                         "copying " + hostFile + " to the guest's " + guestPath + " failed: " + result.error());
             }
         } catch (IOException e) {
-            throw sandbox.deathCause().isPresent() ? died(e.getMessage()) : new UncheckedIOException(e);
+            // reading the host file: the channel's own failures are turned into the sandbox's cause on the spot
+            throw new UncheckedIOException(e);
         } catch (ExecutionException e) {
             throw unwrap(e);
         } catch (TimeoutException | InterruptedException e) {
-            throw died("copying " + hostFile + " into the guest did not finish");
+            throw failed("copying " + hostFile + " into the guest did not finish");
         } finally {
             channel.unroute(id);
         }
@@ -173,7 +174,7 @@ final class GuestRequests {
         } catch (ExecutionException e) {
             throw unwrap(e);
         } catch (TimeoutException | InterruptedException e) {
-            throw died("copying " + guestPath + " out of the guest did not finish");
+            throw failed("copying " + guestPath + " out of the guest did not finish");
         }
     }
 
@@ -195,7 +196,7 @@ final class GuestRequests {
 
             @Override
             public void closed(String reason) {
-                done.completeExceptionally(died(reason));
+                done.completeExceptionally(new ChannelEnded(reason));
             }
         };
     }
@@ -208,15 +209,47 @@ final class GuestRequests {
         }
     }
 
+    /** File bytes in frames, or with {@code length} -1 the end of the file. */
+    private void sendData(int id, byte[] bytes, int length) {
+        try {
+            if (length < 0) {
+                channel.sendEnd(id, Frame.Stream.FILE);
+            } else {
+                channel.sendData(id, Frame.Stream.FILE, bytes, 0, length);
+            }
+        } catch (IOException e) {
+            throw died(e.getMessage());
+        }
+    }
+
+    /** The channel failed under a request: the VM is stopping, and why it stopped says more than the socket. */
     private SandboxException died(String reason) {
+        String cause = sandbox.awaitDeathCause().orElse(reason);
+        return new SandboxException("sandbox " + sandbox.id() + " failed: " + cause);
+    }
+
+    /** A request failed while the sandbox may still run: its cause if it has already stopped. */
+    private SandboxException failed(String reason) {
         String cause = sandbox.deathCause().orElse(reason);
         return new SandboxException("sandbox " + sandbox.id() + " failed: " + cause);
     }
 
-    private static RuntimeException unwrap(ExecutionException e) {
+    private RuntimeException unwrap(ExecutionException e) {
+        if (e.getCause() instanceof ChannelEnded ended) {
+            return died(ended.getMessage());
+        }
         return e.getCause() instanceof RuntimeException r
                 ? r
                 : new SandboxException(e.getCause().toString(), e.getCause());
+    }
+
+    /** Completes a request's future when the channel closes; turned into the sandbox's cause by the waiting thread. */
+    private static final class ChannelEnded extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ChannelEnded(String reason) {
+            super(reason, null, false, false);
+        }
     }
 
     /** Keeps at most {@code limit} bytes of a stream and says whether it dropped any. */

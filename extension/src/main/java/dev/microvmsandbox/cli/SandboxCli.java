@@ -29,7 +29,7 @@ import org.apiguardian.api.API;
  * <pre>
  *   doctor
  *   image [--verify | --rebuild]
- *   run [--memory 1g] [--cpus 2] [--timeout 5m] [--disk 4g] [--env NAME=value]...
+ *   run [--memory 1g] [--cpus 2] [--timeout 5m] [--boot-timeout 3m] [--disk 4g] [--env NAME=value]...
  *       [--mount HOST_DIR:GUEST_DIR]... [--accelerator auto|kvm|tcg] [--require-kvm]
  *       [--host-java JAVA_HOME] -- COMMAND [ARG]...
  * </pre>
@@ -151,6 +151,7 @@ public final class SandboxCli {
                 case "--memory" -> config.withMemory(v);
                 case "--cpus" -> config.withCpus(parseInt(v, "--cpus"));
                 case "--timeout" -> config.withTimeout(TimeLimit.parse(v));
+                case "--boot-timeout" -> config.withBootTimeout(TimeLimit.parse(v));
                 case "--disk" -> config.withDisk(ByteSize.parse(v));
                 case "--env" -> config.withEnv(List.of(v));
                 case "--mount" -> config.withMounts(List.of(Mount.parse(v)));
@@ -193,7 +194,7 @@ public final class SandboxCli {
         err.println("""
                 usage: sandbox doctor
                        sandbox image [--verify | --rebuild]
-                       sandbox run [--memory 1g] [--cpus 2] [--timeout 5m] [--disk 4g] [--env NAME=value]...
+                       sandbox run [--memory 1g] [--cpus 2] [--timeout 5m] [--boot-timeout 3m] [--disk 4g] [--env NAME=value]...
                                    [--mount HOST_DIR:GUEST_DIR]... [--accelerator auto|kvm|tcg] [--require-kvm]
                                    [--host-java JAVA_HOME] -- COMMAND [ARG]...""");
     }

@@ -71,6 +71,21 @@ record SandboxSettings(
                     config,
                     c -> c.withCpus(Integer.parseInt(cpus.get().trim())));
         }
+        Optional<String> disk = parameters.apply(PREFIX + "disk");
+        if (disk.isPresent()) {
+            config = parameter(
+                    "disk",
+                    disk.get(),
+                    "8g",
+                    config,
+                    c -> c.withDisk(ByteSize.parse(disk.get().trim())));
+        }
+        // blank counts as unset: a build passes it on empty when nobody set it
+        Optional<String> boot = parameters.apply(PREFIX + "bootTimeout").filter(v -> !v.isBlank());
+        if (boot.isPresent()) {
+            config = parameter(
+                    "bootTimeout", boot.get(), "5m", config, c -> c.withBootTimeout(TimeLimit.parse(boot.get())));
+        }
         Optional<String> time = parameters.apply(PREFIX + "timeout");
         if (time.isPresent()) {
             timeout = parameter("timeout", time.get(), "10m", null, ignored -> TimeLimit.parse(time.get()));
@@ -110,6 +125,10 @@ record SandboxSettings(
         }
         if (a.cpus() != 0) {
             config = attribute("cpus", Integer.toString(a.cpus()), "cpus = 2", config, c -> c.withCpus(a.cpus()));
+        }
+        if (!a.disk().isBlank()) {
+            config = attribute(
+                    "disk", quoted(a.disk()), "disk = \"512m\"", config, c -> c.withDisk(ByteSize.parse(a.disk())));
         }
         if (!a.timeout().isBlank()) {
             timeout = attribute(

@@ -138,8 +138,10 @@ final class SandboxedClassExecution {
 
             @Override
             public void closed(String reason) {
-                // never blocks the channel's reader: the engine thread also watches the sandbox itself
-                inbox.offer(new Closed(reason));
+                // never blocks the channel's reader; a full inbox at the end is a flood like any other
+                if (!inbox.offer(new Closed(reason))) {
+                    flooded.set(true);
+                }
             }
         });
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -149,36 +151,32 @@ final class SandboxedClassExecution {
             while (true) {
                 if (flooded.get()) {
                     sandboxes.kill(sandbox);
-                    adapter.abort(died(sandbox, "the guest sent events faster than the host could take them"));
+                    adapter.abort(stopped(sandbox, "the guest sent events faster than the host could take them"));
                     return;
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     sandboxes.kill(sandbox);
-                    adapter.abort(died(
+                    adapter.abort(stopped(
                             sandbox,
                             "the timeout of " + TimeLimit.format(timeout) + " for " + descriptor.className()
                                     + " passed"));
                     return;
                 }
-                Object next = inbox.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
-                if (next == null) {
-                    if (Sandboxes.isDead(sandbox) && inbox.isEmpty()) {
-                        adapter.abort(died(sandbox, "the sandbox died"));
-                        return;
-                    }
-                } else if (next instanceof Message.TestEvent event) {
+                Object next = inbox.poll(left, TimeUnit.NANOSECONDS);
+                if (next instanceof Message.TestEvent event) {
                     adapter.handle(event);
                 } else if (next instanceof Message.RunDone done) {
                     adapter.runDone(done.error());
                     return;
                 } else if (next instanceof Closed closed) {
-                    awaitDeathCause(sandbox);
-                    adapter.abort(died(
+                    // every event the guest sent before its channel ended has been handled; the VM is going
+                    // down, and why is decided from all the guest said, not from which end arrived first
+                    adapter.abort(stopped(
                             sandbox,
-                            sandbox.deathCause().orElse("the channel to the guest closed: " + closed.reason())));
+                            sandbox.awaitDeathCause().orElse("the channel to the guest closed: " + closed.reason())));
                     return;
-                } else {
+                } else if (next != null) {
                     LOG.warn(
                             "{}: unexpected {} in a test run; dropped it",
                             descriptor.className(),
@@ -186,28 +184,21 @@ final class SandboxedClassExecution {
                 }
             }
         } catch (IOException e) {
-            adapter.abort(died(sandbox, "could not send the test run to the guest: " + e.getMessage()));
+            adapter.abort(stopped(
+                    sandbox,
+                    sandbox.awaitDeathCause().orElse("could not send the test run to the guest: " + e.getMessage())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             sandboxes.kill(sandbox);
-            adapter.abort(died(sandbox, "the host run was interrupted"));
+            adapter.abort(stopped(sandbox, "the host run was interrupted"));
         } finally {
             channel.unroute(id);
         }
     }
 
-    /** A closed channel usually means the VM is going down; its own cause says more, so give it a moment. */
-    private static void awaitDeathCause(Sandbox sandbox) throws InterruptedException {
-        for (int i = 0; i < 30 && sandbox.deathCause().isEmpty(); i++) {
-            Thread.sleep(100);
-        }
-    }
-
-    private static SandboxException died(Sandbox sandbox, String what) {
-        StringBuilder message = new StringBuilder(what);
-        sandbox.deathCause()
-                .filter(cause -> !what.contains(cause))
-                .ifPresent(cause -> message.append("; ").append(cause));
+    /** The class's tests cannot finish: {@code cause}, and the guest console's last lines. */
+    private static SandboxException stopped(Sandbox sandbox, String cause) {
+        StringBuilder message = new StringBuilder(cause);
         String console = sandbox.consoleTail();
         if (console != null && !console.isBlank()) {
             message.append("\nlast lines of the guest console of sandbox ")

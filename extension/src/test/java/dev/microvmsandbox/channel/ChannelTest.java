@@ -2,6 +2,7 @@ package dev.microvmsandbox.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.microvmsandbox.WaitBounds;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -40,10 +41,11 @@ class ChannelTest {
                 closed.complete(reason);
             }
         });
-        return new Result(closed.get(10, TimeUnit.SECONDS), delivered);
+        String reason = closed.get(WaitBounds.HOST_STEP.toMillis(), TimeUnit.MILLISECONDS);
+        return new Result(reason, channel.end().orElseThrow(), delivered);
     }
 
-    record Result(String reason, List<Object> delivered) {}
+    record Result(String reason, Channel.End end, List<Object> delivered) {}
 
     private static byte[] frames(Message... messages) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -78,7 +80,7 @@ class ChannelTest {
         new Random(1).nextBytes(payload);
         host.sendData(5, Frame.Stream.FILE, payload, 0, payload.length);
         host.send(new Message.Exec(5, List.of("echo", "hi"), Map.of("A", "b"), null));
-        assertThat(got.get(5, TimeUnit.SECONDS))
+        assertThat(got.get(WaitBounds.HOST_STEP.toMillis(), TimeUnit.MILLISECONDS))
                 .isEqualTo(new Message.Exec(5, List.of("echo", "hi"), Map.of("A", "b"), null));
         assertThat(data.toByteArray()).isEqualTo(payload);
     }
@@ -122,7 +124,30 @@ class ChannelTest {
     void aCleanEndIsNotAViolation() throws Exception {
         Result r = feed(frames(new Message.Hello("1", "6.1", "17")));
         assertThat(r.reason()).isEqualTo("the other side closed the channel");
+        assertThat(r.end()).isEqualTo(Channel.End.OTHER_SIDE);
         assertThat(r.delivered()).hasSize(1);
+    }
+
+    /** A VM that powers off or crashes while the agent writes ends the stream mid-frame: an end, not a lie. */
+    @Test
+    void anEndInsideAFrameIsAnEndNotAViolation() throws Exception {
+        byte[] whole = frames(new Message.Hello("1", "6.1", "17"), new Message.Ready(10, "1.41"));
+        for (int cut : new int[] {whole.length - 1, whole.length - 20, 40 + 3}) {
+            Result r = feed(java.util.Arrays.copyOf(whole, cut));
+            assertThat(r.end()).as("cut at %d", cut).isEqualTo(Channel.End.OTHER_SIDE);
+            assertThat(r.reason()).doesNotContain("violation");
+        }
+    }
+
+    @Test
+    void saysHowItEnded() throws Exception {
+        assertThat(feed(new byte[] {9, 0, 0, 0, 0, 0, 0, 0, 0, 0}).end()).isEqualTo(Channel.End.PROTOCOL_VIOLATION);
+        Channel channel =
+                new Channel("test", new java.io.PipedInputStream(1024), new ByteArrayOutputStream(), 1 << 20, () -> {});
+        assertThat(channel.end()).isEmpty();
+        channel.close();
+        assertThat(channel.end()).contains(Channel.End.THIS_SIDE);
+        assertThat(channel.closeReason()).contains("closed by this side");
     }
 
     /** Random and mutated streams: the reader only ever delivers valid messages or closes with a reason. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.microvmsandbox.MicroVmSandbox;
 import dev.microvmsandbox.backend.Accelerator;
+import dev.microvmsandbox.backend.ByteSize;
 import dev.microvmsandbox.backend.SandboxConfig;
 import java.time.Duration;
 import java.util.List;
@@ -40,13 +41,20 @@ class SandboxSettingsTest {
                 "microvm.sandbox.accelerator",
                 "tcg",
                 "microvm.sandbox.requireKvm",
-                "true");
+                "true",
+                "microvm.sandbox.disk",
+                "20g",
+                "microvm.sandbox.bootTimeout",
+                "7m");
 
         SandboxSettings fromParameters = SandboxSettings.resolve(BASE, params(p), SandboxAnnotation.DEFAULTS);
         SandboxSettings overridden = SandboxSettings.resolve(
-                BASE, params(p), new SandboxAnnotation("3g", 1, "90s", List.of(), List.of("A=1"), "PER_RUN"));
+                BASE, params(p), new SandboxAnnotation("3g", 1, "90s", List.of(), List.of("A=1"), "PER_RUN", "512m"));
 
         assertThat(fromParameters.config().memory().mebibytes()).isEqualTo(512);
+        assertThat(fromParameters.config().disk()).isEqualTo(ByteSize.parse("20g"));
+        assertThat(fromParameters.config().bootTimeout()).isEqualTo(Duration.ofMinutes(7));
+        assertThat(overridden.config().disk()).isEqualTo(ByteSize.parse("512m"));
         assertThat(fromParameters.config().cpus()).isEqualTo(3);
         assertThat(fromParameters.config().accelerator()).isEqualTo(Accelerator.TCG);
         assertThat(fromParameters.config().requireHardwareIsolation()).isTrue();
@@ -70,6 +78,12 @@ class SandboxSettingsTest {
         assertThatThrownBy(() -> resolve(new SandboxAnnotation("", 0, "soon", List.of(), List.of(), "DEFAULT")))
                 .hasMessageContaining("timeout = \"soon\"")
                 .hasMessageContaining("timeout = \"10m\"");
+        assertThatThrownBy(() -> resolve(new SandboxAnnotation("", 0, "", List.of(), List.of(), "DEFAULT", "tiny")))
+                .hasMessageContaining("disk = \"tiny\"")
+                .hasMessageContaining("is not a size")
+                .hasMessageContaining("disk = \"512m\"");
+        assertThatThrownBy(() -> resolve(new SandboxAnnotation("", 0, "", List.of(), List.of(), "DEFAULT", "16m")))
+                .hasMessageContaining("disk must be at least 64m");
         assertThatThrownBy(() -> resolve(new SandboxAnnotation("", 0, "", List.of(), List.of("NOVALUE"), "DEFAULT")))
                 .hasMessageContaining("env = [NOVALUE]")
                 .hasMessageContaining("NAME=value");
@@ -80,6 +94,17 @@ class SandboxSettingsTest {
         assertThatThrownBy(() -> SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.memory", "lots")), null))
                 .hasMessageContaining("microvm.sandbox.memory=lots")
                 .hasMessageContaining("microvm.sandbox.memory=2g");
+        assertThatThrownBy(() -> SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.disk", "lots")), null))
+                .hasMessageContaining("microvm.sandbox.disk=lots")
+                .hasMessageContaining("microvm.sandbox.disk=8g");
+        assertThatThrownBy(() ->
+                        SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.bootTimeout", "soon")), null))
+                .hasMessageContaining("microvm.sandbox.bootTimeout=soon")
+                .hasMessageContaining("microvm.sandbox.bootTimeout=5m");
+        assertThat(SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.bootTimeout", " ")), null)
+                        .config()
+                        .bootTimeout())
+                .isEqualTo(SandboxConfig.defaults().bootTimeout());
         assertThatThrownBy(() ->
                         SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.isolation", "shared")), null))
                 .hasMessageContaining("microvm.sandbox.isolation=per_class");

@@ -75,7 +75,8 @@ class SandboxedClassDiscoveryTest {
                         "5m",
                         List.of("docker-archive:images/redis.tar"),
                         List.of("MODE=test", "LEVEL=3"),
-                        "PER_CLASS"));
+                        "PER_CLASS",
+                        "1g"));
         assertThat(index.sandboxAnnotation(FIXTURES + "SubclassOfSandboxedFixture"))
                 .contains(a);
         assertThat(index.sandboxAnnotation(FIXTURES + "PlainJupiterFixture")).isEmpty();
@@ -88,6 +89,7 @@ class SandboxedClassDiscoveryTest {
         SandboxSettings settings = d.settings().orElseThrow();
         assertThat(settings.config().memory().mebibytes()).isEqualTo(1024);
         assertThat(settings.config().cpus()).isEqualTo(1);
+        assertThat(settings.config().disk().mebibytes()).isEqualTo(1024);
         assertThat(settings.config().env()).containsEntry("MODE", "test").containsEntry("LEVEL", "3");
         assertThat(settings.images()).containsExactly("docker-archive:images/redis.tar");
         assertThat(settings.classTimeout()).hasMinutes(5);

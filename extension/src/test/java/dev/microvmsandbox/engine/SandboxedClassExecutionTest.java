@@ -64,14 +64,34 @@ class SandboxedClassExecutionTest {
                 Map.of(),
                 (guest, run) -> {
                     startOneTest(guest, run);
-                    pause(); // let the host read what was sent; a dying VM loses what is still in flight
                     started.get(0).die("the VM stopped (qemu exit code 137)");
                 },
                 selectClass(FIXTURE));
 
-        assertThat(failure(results, "passes()"))
+        assertThat(failure(results, "GuestBehaviourFixture"))
                 .hasMessageContaining("qemu exit code 137")
                 .hasMessageContaining("scripted console line");
+    }
+
+    /**
+     * A guest that stops on its own (System.exit, a crash) ends its channel after everything it
+     * sent; the host reads all of it, then waits for the decided cause instead of naming the closed
+     * channel.
+     */
+    @Test
+    void aGuestThatStopsOnItsOwnIsReportedWithTheCauseDecidedAfterItsChannelEnded() {
+        EngineExecutionResults results = run(
+                Map.of(),
+                (guest, run) -> {
+                    startOneTest(guest, run);
+                    started.get(0).guestStops("the VM stopped: the guest's test JVM exited with status 4");
+                },
+                selectClass(FIXTURE));
+
+        assertThat(failure(results, "passes()"))
+                .hasMessageStartingWith("the VM stopped: the guest's test JVM exited with status 4")
+                .hasMessageContaining("scripted console line");
+        assertThat(failure(results, "GuestBehaviourFixture")).hasMessageContaining("exited with status 4");
     }
 
     @Test
@@ -248,14 +268,6 @@ class SandboxedClassExecutionTest {
                         run.id(), ScriptedSandbox.node(TEST_ID, CLASS_ID, Message.NodeType.TEST, FIXTURE, "passes")));
         ScriptedSandbox.send(guest, new Message.TestStarted(run.id(), CLASS_ID));
         ScriptedSandbox.send(guest, new Message.TestStarted(run.id(), TEST_ID));
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(300);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private MicroVmSandboxEngine engine(BiConsumer<Channel, Message.RunTests> script) {

@@ -29,7 +29,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,18 +44,23 @@ final class QemuVm implements Sandbox {
                 return t;
             });
     private static final int CONSOLE_LINES = 40;
+    /**
+     * How long qemu may take to exit once it has to (the host killed it, or its channel ended):
+     * the kernel reaps a killed process at once, so only a host in trouble needs more, and no
+     * verdict depends on it.
+     */
+    static final Duration EXIT_GRACE = Duration.ofSeconds(30);
 
     private final String id = "vm" + NAMES.incrementAndGet();
     private final SandboxConfig config;
     private final AcceleratorProbe.Choice accel;
     private final RunDirectory runDir;
     private final ConsoleLog console;
-    private final AtomicReference<String> deathCause = new AtomicReference<>();
+    private final StopCause stop = new StopCause();
     private final CompletableFuture<Message.Ready> ready = new CompletableFuture<>();
     private volatile Process process;
     private volatile Channel channel;
-    private volatile boolean closing;
-    private ScheduledFuture<?> timeout;
+    private volatile ScheduledFuture<?> timeout;
 
     private QemuVm(SandboxConfig config, AcceleratorProbe.Choice accel, RunDirectory runDir) {
         this.config = config;
@@ -97,14 +101,28 @@ final class QemuVm implements Sandbox {
         } catch (IOException e) {
             throw new SandboxException("could not start qemu for sandbox " + id + ": " + e.getMessage(), e);
         }
-        console.follow(process.getInputStream(), id + "-console");
-        process.onExit().thenAccept(p -> die(stopCause(p)));
+        console.follow(process.getInputStream(), id + "-console", new ConsoleLog.Reader() {
+            @Override
+            public void line(String line) {
+                stop.consoleLine(line);
+            }
+
+            @Override
+            public void ended() {
+                stop.consoleEnded();
+            }
+        });
+        process.onExit().thenAccept(p -> stop.qemuExited(p.exitValue()));
+        stop.decision().thenAccept(this::stopped);
         timeout = TIMERS.schedule(
-                () -> die("the sandbox's timeout of " + TimeLimit.format(config.timeout()) + " passed"),
+                () -> kill(
+                        StopCause.HostAction.TIMEOUT,
+                        "the sandbox's timeout of " + TimeLimit.format(config.timeout()) + " passed"),
                 config.timeout().toMillis(),
                 TimeUnit.MILLISECONDS);
         long deadline = System.nanoTime() + config.bootTimeout().toNanos();
         channel = connect(deadline);
+        stop.channelOpened();
         channel.start(new Channel.Receiver() {
             @Override
             public void message(Message message) {
@@ -117,7 +135,7 @@ final class QemuVm implements Sandbox {
 
             @Override
             public void closed(String reason) {
-                dieOfChannelLoss(reason);
+                channelClosed(reason);
                 ready.completeExceptionally(new SandboxException(reason));
             }
         });
@@ -130,13 +148,16 @@ final class QemuVm implements Sandbox {
                     accel.reason(),
                     r.podmanVersion());
         } catch (TimeoutException e) {
-            die("the guest was not ready within " + TimeLimit.format(config.bootTimeout()));
+            kill(
+                    StopCause.HostAction.NOT_READY,
+                    "the guest was not ready within " + TimeLimit.format(config.bootTimeout()));
             throw bootFailure();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            die("interrupted while waiting for the guest to be ready");
+            kill(StopCause.HostAction.NOT_READY, "interrupted while waiting for the guest to be ready");
             throw bootFailure();
         } catch (ExecutionException e) {
+            // the channel ended before the guest was ready: the VM is going down, its cause says why
             throw bootFailure();
         }
         configureGuest();
@@ -156,7 +177,8 @@ final class QemuVm implements Sandbox {
                     .append(guestPath)
                     .append("'\n");
         }
-        CommandResult r = exec(Command.shell(script.toString()).withTimeout(Duration.ofMinutes(1)));
+        // part of the boot, so bounded like it: a slow host slows both alike
+        CommandResult r = exec(Command.shell(script.toString()).withTimeout(config.bootTimeout()));
         if (!r.succeeded()) {
             close();
             throw new SandboxException(
@@ -166,7 +188,7 @@ final class QemuVm implements Sandbox {
 
     private Channel connect(long deadline) {
         Path socket = runDir.resolve(QemuCommandLine.CHANNEL_SOCKET);
-        while (System.nanoTime() < deadline && deathCause.get() == null) {
+        while (System.nanoTime() < deadline && process.isAlive()) {
             try {
                 SocketChannel sc = SocketChannel.open(StandardProtocolFamily.UNIX);
                 try {
@@ -180,17 +202,23 @@ final class QemuVm implements Sandbox {
                 throw new SandboxException("cannot open a socket: " + e.getMessage(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                kill(StopCause.HostAction.NOT_READY, "interrupted while waiting for qemu to open the channel socket");
+                throw bootFailure();
             }
         }
-        die(deathCause.get() != null ? deathCause.get() : "qemu did not open the channel socket in time");
+        if (process.isAlive()) {
+            kill(
+                    StopCause.HostAction.NOT_READY,
+                    "qemu did not open the channel socket within " + TimeLimit.format(config.bootTimeout()));
+        }
         throw bootFailure();
     }
 
+    /** Why the boot failed, once the VM is down and its console read to the end. */
     private SandboxException bootFailure() {
-        return new SandboxException("sandbox " + id + " failed to boot: "
-                + deathCause().orElse("unknown cause") + "\n--- guest console (last lines; full log was "
-                + console.file() + ") ---\n" + consoleTail());
+        String cause = awaitDeathCause().orElse("unknown cause");
+        return new SandboxException("sandbox " + id + " failed to boot: " + cause
+                + "\n--- guest console (last lines; full log was " + console.file() + ") ---\n" + consoleTail());
     }
 
     @Override
@@ -225,48 +253,74 @@ final class QemuVm implements Sandbox {
 
     @Override
     public Optional<String> deathCause() {
-        return Optional.ofNullable(deathCause.get());
-    }
-
-    private String stopCause(Process p) {
-        console.awaitEnd(2000);
-        // a panic's first line is followed by a long trace: look at all the console still holds
-        return GuestStop.explain(p.exitValue(), console.tail(Integer.MAX_VALUE));
+        return stop.decided();
     }
 
     /**
-     * The channel usually ends because the VM is going down (a crash, the agent exiting); when qemu
-     * exits soon after, its cause says more than the closed socket.
+     * Waits for the verdict. Callers ask once the channel has failed, when qemu is exiting or
+     * killed; one that still runs after {@link #EXIT_GRACE} has stopped answering and is killed.
      */
-    private void dieOfChannelLoss(String reason) {
-        Process p = process;
+    @Override
+    public Optional<String> awaitDeathCause() {
         try {
-            p.onExit().get(3, TimeUnit.SECONDS);
-            die(stopCause(p));
+            return Optional.of(stop.decision().get(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException stillRunning) {
+            kill(
+                    StopCause.HostAction.CHANNEL_LOST,
+                    "the guest stopped answering and qemu did not exit within " + TimeLimit.format(EXIT_GRACE));
+            try {
+                return Optional.of(stop.decision().get(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (TimeoutException | ExecutionException e) {
+                LOG.warn("{}: qemu did not exit after SIGKILL", id);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } catch (ExecutionException e) {
+            LOG.warn("{}: deciding why the VM stopped failed", id, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            die(reason);
-        } catch (ExecutionException | TimeoutException stillRunning) {
-            die(reason);
+        }
+        return deathCause();
+    }
+
+    /**
+     * The channel to the guest ended. If the guest broke the protocol the host stops the VM;
+     * otherwise qemu closed the socket because it is exiting, and its exit says why.
+     */
+    private void channelClosed(String reason) {
+        Channel.End how = channel.end().orElse(Channel.End.OTHER_SIDE);
+        if (how == Channel.End.PROTOCOL_VIOLATION) {
+            kill(StopCause.HostAction.PROTOCOL_VIOLATION, "the guest broke the channel protocol (" + reason + ")");
+        } else if (how == Channel.End.RECEIVER_FAILURE) {
+            kill(
+                    StopCause.HostAction.PROTOCOL_VIOLATION,
+                    "the host could not take what the guest sent (" + reason + ")");
+        }
+        stop.channelEnded();
+    }
+
+    /** The verdict is in: say it, unless the owner closed a healthy VM. */
+    private void stopped(String cause) {
+        cancelTimeout();
+        if (!stop.closedByOwnerOnly()) {
+            LOG.warn("{}: {}", id, cause);
         }
     }
 
-    /** Records why the VM died (first cause wins) and destroys it. */
-    void die(String cause) {
-        if (!closing && deathCause.compareAndSet(null, cause)) {
-            LOG.warn("{}: {}", id, cause);
-        }
+    /** The host stops the VM for {@code cause}. */
+    private void kill(StopCause.HostAction action, String cause) {
+        stop.hostActed(action, cause);
         destroy();
     }
 
     @Override
     public void close() {
-        closing = true;
+        stop.hostActed(StopCause.HostAction.CLOSED, "the sandbox was closed by its owner");
         destroy();
         Process p = process;
         if (p != null) {
             try {
-                p.onExit().get(10, TimeUnit.SECONDS);
+                p.onExit().get(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 LOG.warn("{}: interrupted while waiting for qemu to exit", id);
@@ -277,18 +331,24 @@ final class QemuVm implements Sandbox {
         runDir.close();
     }
 
+    private void cancelTimeout() {
+        ScheduledFuture<?> t = timeout;
+        if (t != null) {
+            t.cancel(false);
+        }
+    }
+
+    /** Closes the channel first, so the reader sees this side's close, not the end of a killed qemu. */
     private void destroy() {
-        if (timeout != null) {
-            timeout.cancel(false);
+        cancelTimeout();
+        Channel c = channel;
+        if (c != null) {
+            c.close();
         }
         Process p = process;
         if (p != null && p.isAlive()) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-        }
-        Channel c = channel;
-        if (c != null) {
-            c.close();
         }
     }
 

@@ -2,11 +2,11 @@ package dev.microvmsandbox.backend.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.microvmsandbox.WaitBounds;
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
 import dev.microvmsandbox.backend.Mount;
 import dev.microvmsandbox.backend.Sandbox;
-import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,11 +29,11 @@ class QemuSandboxIT {
         shared = Files.createDirectories(tmp.resolve("shared"));
         Files.writeString(shared.resolve("hello.txt"), "from the host");
         sandbox = QemuBackend.create()
-                .start(SandboxConfig.defaults()
+                .start(WaitBounds.sandboxConfig()
                         .withMemory("2g")
                         .withEnv("GREETING", "hi")
                         .withMounts(List.of(new Mount(shared, "/mnt/shared")))
-                        .withTimeout(Duration.ofMinutes(20)));
+                        .withTimeout(WaitBounds.scaled(Duration.ofMinutes(20))));
     }
 
     @AfterAll
@@ -44,7 +44,7 @@ class QemuSandboxIT {
     }
 
     private static CommandResult sh(String script) {
-        return sandbox.exec(Command.shell(script).withTimeout(Duration.ofMinutes(5)));
+        return sandbox.exec(Command.shell(script).withTimeout(WaitBounds.scaled(Duration.ofMinutes(5))));
     }
 
     @Test
