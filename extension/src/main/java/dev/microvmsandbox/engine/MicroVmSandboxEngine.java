@@ -87,6 +87,8 @@ public final class MicroVmSandboxEngine implements TestEngine {
             return engine;
         }
         Function<String, Optional<String>> parameters = request.getConfigurationParameters()::get;
+        // the guard has stopped the run already where the platform loads discovery listeners
+        StrictModeGuard.check(parameters);
         SandboxConfig base = SandboxConfig.defaults().withClasspath(HostClasspath.current());
         Path javaHome = HostClasspath.javaHomeForGuest();
         if (javaHome != null) {

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +19,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 final class CommandRunner {
 
     static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /** What the bootstrap gives the agent about podman and Testcontainers (Ryuk's switch is read from nowhere else). */
+    static final List<String> CONTAINER_ENV = List.of(
+            PodmanProbe.SOCKET_ENV, "DOCKER_HOST", "TESTCONTAINERS_RYUK_DISABLED", "TESTCONTAINERS_CHECKS_DISABLE");
+
     /** Where the bootstrap mounts a host Java home, which the agent then runs on; commands find the same java. */
     static final Path HOST_JAVA_BIN = Path.of("/run/msb/jdk/bin");
 
@@ -38,6 +43,13 @@ final class CommandRunner {
         env.put("PATH", Files.isExecutable(HOST_JAVA_BIN.resolve("java")) ? HOST_JAVA_BIN + ":" + PATH : PATH);
         env.put("HOME", "/root");
         env.put("LANG", "C.UTF-8");
+        // the guest's container engine as the agent sees it: a test JVM started this way finds podman too
+        for (String name : CONTAINER_ENV) {
+            String value = System.getenv(name);
+            if (value != null) {
+                env.put(name, value);
+            }
+        }
         if (exec.env() != null) {
             env.putAll(exec.env());
         }
