@@ -80,8 +80,10 @@ final class LauncherConsole {
             return;
         }
         relayed += line.length + 1;
-        err.write(line, 0, line.length);
-        err.write('\n');
+        byte[] whole = Arrays.copyOf(line, line.length + 1);
+        whole[line.length] = '\n';
+        // one write: PrintStream locks per call, so another writer's line cannot land inside this one
+        err.write(whole, 0, whole.length);
         err.flush();
     }
 }
