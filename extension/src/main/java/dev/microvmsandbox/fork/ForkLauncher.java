@@ -42,11 +42,20 @@ import org.apiguardian.api.API;
 @API(status = API.Status.INTERNAL)
 public final class ForkLauncher {
 
-    /** How long a fork may run when {@code microvm.sandbox.timeout} does not say. */
+    /** How long a fork may run in the guest when {@code microvm.sandbox.timeout} does not say. */
     static final Duration DEFAULT_TIMEOUT = Duration.ofHours(2);
+
+    /**
+     * The sandbox outlives its fork's limit by this much (boot and image loading come first), so the
+     * fork's own limit is what ends a fork that runs too long, with a message that says so.
+     */
+    static final Duration SANDBOX_SLACK = Duration.ofMinutes(15);
 
     /** Tells this library's engine, filter and strict-mode guard in the guest's JVM that they are inside. */
     static final String GUEST_FLAG = "-Dmicrovm.sandbox.guest=true";
+
+    /** How much of the guest console a dead sandbox leaves on the build log. */
+    static final int CONSOLE_LINES = 20;
 
     /** The image's own Java; a fork meant for a newer one gets the host's Java home instead. */
     static final int GUEST_JAVA_FEATURE = 17;
@@ -140,7 +149,7 @@ public final class ForkLauncher {
             }
             GuestInheritance.Decision env = GuestInheritance.environment(environment, settings, sandbox);
             SandboxConfig config = sandbox.applyTo(SandboxConfig.defaults())
-                    .withTimeout(sandbox.timeout().orElse(DEFAULT_TIMEOUT))
+                    .withTimeout(sandbox.timeout().orElse(DEFAULT_TIMEOUT).plus(SANDBOX_SLACK))
                     .withHostPaths(hostPaths.stream().filter(Files::exists).toList());
             if (javaFeature(settings.javaHome()) > GUEST_JAVA_FEATURE) {
                 config = config.withHostJavaHome(settings.javaHome());
@@ -156,6 +165,7 @@ public final class ForkLauncher {
                     forkName,
                     backend,
                     config,
+                    sandbox.timeout().orElse(DEFAULT_TIMEOUT),
                     images,
                     archives,
                     writableFolders,
@@ -183,6 +193,7 @@ public final class ForkLauncher {
             String forkName,
             Backend backend,
             SandboxConfig config,
+            Duration forkTimeout,
             ImageSources images,
             List<ImageArchive> archives,
             List<Path> writableFolders,
@@ -193,8 +204,8 @@ public final class ForkLauncher {
             throws IOException {
         long t0 = System.nanoTime();
         console.say(forkName + ": booting a sandbox (" + backend.name() + ", " + config.memory() + ", " + config.cpus()
-                + " vCPUs, " + config.hostPaths().size() + " host paths shown read-only, timeout "
-                + TimeLimit.format(config.timeout()) + ")");
+                + " vCPUs, " + config.hostPaths().size() + " host paths shown read-only, fork timeout "
+                + TimeLimit.format(forkTimeout) + ")");
         Sandbox sandbox = backend.start(config);
         Thread closer = new Thread(sandbox::close, "microvm-sandbox-close");
         Runtime.getRuntime().addShutdownHook(closer);
@@ -217,22 +228,39 @@ public final class ForkLauncher {
             console.say(forkName + ": fork started in sandbox " + sandbox.id() + " after " + seconds(t0));
             Command fork = Command.of(command)
                     .withWorkingDirectory(workingDirectory.toString())
-                    .withTimeout(config.timeout())
+                    .withTimeout(forkTimeout)
                     .withStdin(stdin)
                     .withStdoutTo(stdoutSink)
                     .withStderrTo(console.guestStderr());
             for (Map.Entry<String, String> e : env.entrySet()) {
                 fork = fork.withEnv(e.getKey(), e.getValue());
             }
-            CommandResult result = sandbox.exec(fork);
+            CommandResult result;
+            try {
+                result = sandbox.exec(fork);
+            } catch (SandboxException e) {
+                if (events != null) {
+                    events.close();
+                }
+                console.say(forkName + ": " + e.getMessage());
+                String tail = sandbox.consoleTail();
+                if (tail != null && !tail.isBlank()) {
+                    console.say(forkName + ": last lines of the guest console:");
+                    tail.lines()
+                            .skip(Math.max(0, tail.lines().count() - CONSOLE_LINES))
+                            .forEach(console::say);
+                }
+                return 1;
+            }
             if (events != null) {
                 events.close();
                 events.report().forEach(line -> console.say(forkName + ": " + line));
             }
             if (result.timedOut()) {
-                console.say(forkName + ": the fork passed its timeout of " + TimeLimit.format(config.timeout())
+                console.say(forkName + ": the fork passed its timeout of " + TimeLimit.format(forkTimeout)
                         + " (microvm.sandbox.timeout) and was killed");
             }
+            console.say(forkName + ": fork exited with status " + result.exitCode() + " after " + seconds(t0));
             return result.exitCode();
         } finally {
             try {

@@ -98,6 +98,15 @@ public class PrepareMojo extends AbstractMojo {
     @Parameter(property = "microvm.sandbox.systemProperties")
     private List<String> systemProperties;
 
+    /**
+     * The project property that gets the launcher script's path. Surefire and Failsafe read
+     * {@code jvm}, so by default every fork runs in a sandbox. Another name leaves every execution on
+     * the host but those that say {@code <jvm>${thatName}</jvm>}: for builds that compare a plain run
+     * with a sandboxed one, never for untrusted tests.
+     */
+    @Parameter(property = "microvm.sandbox.jvmProperty", defaultValue = JVM_PROPERTY)
+    private String jvmProperty;
+
     /** Options of the launcher's own JVM on the host (not the fork's: that is {@code argLine}). */
     @Parameter(property = "microvm.sandbox.launcherJvmOptions")
     private List<String> launcherJvmOptions;
@@ -145,8 +154,13 @@ public class PrepareMojo extends AbstractMojo {
                             ? LauncherScript.DEFAULT_JVM_OPTIONS
                             : launcherJvmOptions,
                     settingsFile);
-            project.getProperties().setProperty(JVM_PROPERTY, script.toString());
-            getLog().info("microvm-sandbox: Surefire and Failsafe fork into a sandbox (jvm=" + script + ")");
+            project.getProperties().setProperty(jvmProperty, script.toString());
+            getLog().info(
+                            jvmProperty.equals(JVM_PROPERTY)
+                                    ? "microvm-sandbox: Surefire and Failsafe fork into a sandbox (jvm=" + script + ")"
+                                    : "microvm-sandbox: executions with <jvm>${" + jvmProperty
+                                            + "}</jvm> fork into a sandbox (" + script
+                                            + "); the others run on this host");
         } catch (IllegalArgumentException e) {
             throw new MojoFailureException("microvm-sandbox: " + e.getMessage(), e);
         } catch (IOException e) {

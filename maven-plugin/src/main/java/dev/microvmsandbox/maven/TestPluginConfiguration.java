@@ -27,6 +27,30 @@ final class TestPluginConfiguration {
     private final List<Path> systemPropertiesFiles = new ArrayList<>();
     private final Map<String, List<String>> environment = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
+    private final Set<String> launcherProperties = new LinkedHashSet<>();
+
+    static final String SANDBOX_PLUGIN = "dev.microvmsandbox:microvm-sandbox-maven-plugin";
+
+    /** The properties this project's prepare goals put the launcher into: {@code jvm} and any jvmProperty. */
+    static Set<String> launcherProperties(List<Plugin> plugins) {
+        Set<String> names = new LinkedHashSet<>(Set.of(PrepareMojo.JVM_PROPERTY));
+        for (Plugin plugin : plugins) {
+            if (!SANDBOX_PLUGIN.equals(plugin.getKey())) {
+                continue;
+            }
+            List<Object> configurations = new ArrayList<>();
+            configurations.add(plugin.getConfiguration());
+            plugin.getExecutions().forEach(e -> configurations.add(e.getConfiguration()));
+            for (Object c : configurations) {
+                if (c instanceof Xpp3Dom dom
+                        && dom.getChild("jvmProperty") != null
+                        && dom.getChild("jvmProperty").getValue() != null) {
+                    names.add(dom.getChild("jvmProperty").getValue().trim());
+                }
+            }
+        }
+        return names;
+    }
 
     private TestPluginConfiguration() {}
 
@@ -36,6 +60,7 @@ final class TestPluginConfiguration {
      */
     static TestPluginConfiguration of(List<Plugin> plugins, File basedir) {
         TestPluginConfiguration c = new TestPluginConfiguration();
+        c.launcherProperties.addAll(launcherProperties(plugins));
         for (Plugin plugin : plugins) {
             if (!TEST_PLUGINS.contains(plugin.getKey())) {
                 continue;
@@ -119,7 +144,10 @@ final class TestPluginConfiguration {
             problems.add(plugin + where + " sets forkMode=never, which runs the tests in Maven's own JVM: remove it");
         }
         Xpp3Dom jvm = dom.getChild("jvm");
-        if (jvm != null && jvm.getValue() != null && !jvm.getValue().contains("${jvm}")) {
+        if (jvm != null
+                && jvm.getValue() != null
+                && launcherProperties.stream()
+                        .noneMatch(p -> jvm.getValue().trim().equals("${" + p + "}"))) {
             problems.add(plugin + where + " sets <jvm>" + jvm.getValue().trim() + "</jvm>, which overrides the "
                     + "sandbox's launcher: remove it (the launcher runs the tests on the Java that runs Maven, or "
                     + "the host's Java home shared with the guest when it is newer than 17)");

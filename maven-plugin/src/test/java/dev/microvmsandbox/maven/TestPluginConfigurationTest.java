@@ -70,6 +70,14 @@ class TestPluginConfigurationTest {
                 new File("/work/p"));
 
         assertThat(c.problems()).hasSize(2);
+        Plugin sandbox = plugin("microvm-sandbox-maven-plugin", "<jvmProperty>sandbox.jvm</jvmProperty>");
+        sandbox.setGroupId("dev.microvmsandbox");
+        assertThat(TestPluginConfiguration.of(
+                                List.of(sandbox, plugin("maven-surefire-plugin", null, "<jvm>${sandbox.jvm}</jvm>")),
+                                new File("/work/p"))
+                        .problems())
+                .as("an execution sent into the sandbox by the plugin's own property")
+                .isEmpty();
         assertThat(c.problems().get(0)).contains("maven-surefire-plugin sets forkCount=0");
         assertThat(c.problems().get(1)).contains("execution e0 sets <jvm>/usr/bin/java</jvm>");
     }
