@@ -26,26 +26,10 @@ record SandboxSettings(
         SandboxConfig config, Duration classTimeout, MicroVmSandbox.Isolation isolation, List<String> images) {
 
     static final String PREFIX = "microvm.sandbox.";
+    /** {@code strict} means the fork path; on the host the guard refuses it. */
     static final String MODE = PREFIX + "mode";
-    static final Duration DEFAULT_CLASS_TIMEOUT = Duration.ofMinutes(30);
 
-    /** Whether every Jupiter test class runs in a sandbox ({@code strict}) or only annotated ones ({@code mixed}). */
-    static boolean strictMode(Function<String, Optional<String>> parameters) {
-        String mode = parameters
-                .apply(MODE)
-                .map(String::trim)
-                .map(s -> s.toLowerCase(Locale.ROOT))
-                .orElse("mixed");
-        switch (mode) {
-            case "strict":
-                return true;
-            case "mixed":
-                return false;
-            default:
-                throw new IllegalArgumentException("configuration parameter " + MODE + "=" + mode
-                        + " is not a mode; write it like " + MODE + "=strict or " + MODE + "=mixed");
-        }
-    }
+    static final Duration DEFAULT_CLASS_TIMEOUT = Duration.ofMinutes(30);
 
     /**
      * @param base       the configuration every sandbox starts from (classpath, Java home)

@@ -28,7 +28,6 @@ final class SandboxedClassDiscovery {
 
     private final ClassFileIndex index;
     private final ClassLoader loader;
-    private final boolean strict;
     private final SandboxConfig base;
     private final Function<String, Optional<String>> parameters;
     private final Map<String, SandboxedClassDescriptor> classes = new LinkedHashMap<>();
@@ -36,12 +35,10 @@ final class SandboxedClassDiscovery {
     SandboxedClassDiscovery(
             ClassFileIndex index,
             ClassLoader loader,
-            boolean strict,
             SandboxConfig base,
             Function<String, Optional<String>> parameters) {
         this.index = index;
         this.loader = loader;
-        this.strict = strict;
         this.base = base;
         this.parameters = parameters;
     }
@@ -77,7 +74,7 @@ final class SandboxedClassDiscovery {
     }
 
     private void selectClass(TestDescriptor engine, String className) {
-        index.sandboxedTestClass(className, strict).ifPresent(top -> {
+        index.sandboxedTestClass(className).ifPresent(top -> {
             SandboxedClassDescriptor d = descriptor(engine, top);
             if (top.equals(className)) {
                 d.selectWholeClass();
@@ -91,7 +88,7 @@ final class SandboxedClassDiscovery {
     private void selectScanned(TestDescriptor engine, String className) {
         Optional<ClassFile> file = index.find(className);
         if (file.isPresent() && file.get().isStandalone()) {
-            if (!strict && !index.looksLikeJupiterTestClass(className)) {
+            if (!index.looksLikeJupiterTestClass(className)) {
                 return;
             }
             selectClass(engine, className);
@@ -99,7 +96,7 @@ final class SandboxedClassDiscovery {
     }
 
     private void selectMethod(TestDescriptor engine, String className, String methodName, String parameterTypes) {
-        index.sandboxedTestClass(className, strict)
+        index.sandboxedTestClass(className)
                 .ifPresent(top -> descriptor(engine, top)
                         .selectMethod(className + "#" + methodName + "(" + parameterTypes + ")"));
     }
@@ -118,7 +115,7 @@ final class SandboxedClassDiscovery {
             return;
         }
         String className = classSegment.getValue();
-        Optional<String> top = index.sandboxedTestClass(className, strict);
+        Optional<String> top = index.sandboxedTestClass(className);
         if (top.isEmpty() || !top.get().equals(className)) {
             return;
         }

@@ -113,11 +113,6 @@ class SandboxSettingsTest {
         assertThatThrownBy(() ->
                         SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.isolation", "shared")), null))
                 .hasMessageContaining("microvm.sandbox.isolation=per_class");
-        assertThatThrownBy(() -> SandboxSettings.strictMode(params(Map.of("microvm.sandbox.mode", "paranoid"))))
-                .hasMessageContaining("microvm.sandbox.mode=strict");
-        assertThat(SandboxSettings.strictMode(params(Map.of("microvm.sandbox.mode", "STRICT"))))
-                .isTrue();
-        assertThat(SandboxSettings.strictMode(params(Map.of()))).isFalse();
     }
 
     private static SandboxSettings resolve(SandboxAnnotation a) {

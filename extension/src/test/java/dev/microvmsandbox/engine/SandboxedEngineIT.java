@@ -61,8 +61,6 @@ class SandboxedEngineIT {
                             selectClass(OVERSIZED),
                             selectClass(MISSING_IMAGE),
                             selectClass(HOSTILE_DISCOVERY))
-                    // the documented setup for untrusted code: HostileDiscoveryFixture carries no annotation
-                    .configurationParameter("microvm.sandbox.mode", "strict")
                     .execute();
         } finally {
             System.clearProperty(HostMarker.PROPERTY);
