@@ -104,6 +104,7 @@ final class SurefireEventFilter extends OutputStream {
     private long droppedOutput;
     private long otherBytes;
     private long framesPassed;
+    private String stopped;
 
     /**
      * @param plugin  where the plugin reads the fork's stdout
@@ -157,6 +158,9 @@ final class SurefireEventFilter extends OutputStream {
     /** What was held back, for one line on stderr; empty when everything passed. */
     List<String> report() {
         List<String> lines = new ArrayList<>();
+        if (stopped != null) {
+            lines.add(stopped);
+        }
         if (garbageBytes > 0) {
             lines.add("dropped " + garbageBytes + " bytes of the fork's stdout that were not Surefire events (first: "
                     + firstGarbage + ")");
@@ -253,8 +257,8 @@ final class SurefireEventFilter extends OutputStream {
         } else {
             otherBytes += size;
             if (otherBytes > OTHER_PER_FORK) {
-                throw new IOException(
-                        "the fork sent more than " + (OTHER_PER_FORK >> 20) + " MiB of test events; it was stopped");
+                stopped = "the fork sent more than " + (OTHER_PER_FORK >> 20) + " MiB of test events; it was stopped";
+                throw new IOException(stopped);
             }
             if (f.opcode.equals("test-starting") || f.opcode.equals("testset-starting")) {
                 outputThisTest = 0;
