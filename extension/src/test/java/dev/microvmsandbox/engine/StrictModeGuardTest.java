@@ -49,6 +49,17 @@ class StrictModeGuardTest {
         }
     }
 
+    @Test
+    void strictModeAsASystemPropertyStopsItToo() {
+        System.setProperty("microvm.sandbox.mode", "strict");
+        try {
+            assertThatThrownBy(() -> LauncherFactory.create().discover(request(null)))
+                    .isInstanceOf(StrictModeGuard.StrictModeOnTheHost.class);
+        } finally {
+            System.clearProperty("microvm.sandbox.mode");
+        }
+    }
+
     /** Runs after the strict test in no particular order: Jupiter may initialise the fixture here, on purpose. */
     @Test
     void otherModesAndTheGuestPass() {
