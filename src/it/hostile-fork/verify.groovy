@@ -100,6 +100,10 @@ row('strict mode in `junit-platform.properties`, no plugin (no sandbox)', 'the b
         "guard message in the log: ${guard ? 'yes' : 'NO'}; tests that ran on the host: ${passedOnHost ?: 'none'}",
         guard && passedOnHost.isEmpty())
 
+// how long each Maven run took (Maven's own last line per run, in the order invoker.properties lists them)
+def times = (log =~ /\[INFO\] Total time:\s+([^\n]+)/).collect { it[1].trim() }
+println "[verify] hostile-fork: run times ${['no-plugin'] + sandboxedRuns} = ${times}"
+
 def table = new StringBuilder('| attack | expected | observed |\n| --- | --- | --- |\n')
 rows.each { r -> table << '| ' << r.collect { it.toString().replace('|', '\\|').replace('\n', ' ') }.join(' | ') << ' |\n' }
 new File(target, 'attack-table.md').text = table.toString()

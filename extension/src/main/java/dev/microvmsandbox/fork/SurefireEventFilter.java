@@ -25,8 +25,9 @@ import java.util.Set;
  * <ul>
  *   <li>bytes outside frames (a test writing to the raw stdout) are dropped and counted, so the
  *       plugin never sees them as a corrupted stream;</li>
- *   <li>a frame with an unknown opcode, run mode or charset, a broken delimiter, or a string longer than
- *       {@value #MAX_STRING} bytes is dropped and counted; scanning resumes after its first byte;</li>
+ *   <li>a frame with an unknown opcode, run mode or charset, a broken delimiter, a string longer than
+ *       {@value #MAX_STRING} bytes, or a test event without a test run id (the plugin's decoder fails on
+ *       one) is dropped and counted; scanning resumes after its first byte;</li>
  *   <li>the names report files are made of (a test event's source name and text) must be at most
  *       {@value #MAX_NAME} bytes without control characters: Surefire replaces path separators in
  *       report file names itself ({@code FileReporterUtils.stripIllegalFilenameChars}), and longer names
@@ -475,6 +476,9 @@ final class SurefireEventFilter extends OutputStream {
         if (flag != 0) {
             need(at, 8);
             at[0] += 8;
+        } else if (f.shape == Shape.TEST) {
+            // the plugin's decoder unboxes a test event's run id: without one it fails on the event
+            throw new Malformed(f.opcode + " without a test run id");
         }
         delimiter(at, "test run id");
     }

@@ -132,6 +132,29 @@ class SurefireEventFilterTest {
     }
 
     @Test
+    void aTestEventWithoutATestRunIdIsDropped() throws IOException {
+        byte[] withoutId = concat(
+                header("test-starting"),
+                segment("normal-run"),
+                new byte[] {0, ':'},
+                segment("UTF-8"),
+                string("com.example.A"),
+                string("A"),
+                string("m"),
+                string("m"),
+                string(null),
+                string(null),
+                new byte[] {0, ':'},
+                string(null),
+                string(null),
+                string(null));
+        Filtered f = filter(withoutId, V354, 3);
+
+        assertThat(f.out).isEmpty();
+        assertThat(String.join("\n", f.filter.report())).contains("test-starting without a test run id");
+    }
+
+    @Test
     void pathTraversalNamesPassForSurefireToSanitiseButControlCharactersAndHugeNamesDoNot() throws IOException {
         byte[] traversal = testEvent("testset-starting", "../../../../../tmp/msb-evil", "../../x/y");
         byte[] control = testEvent("testset-starting", "evil\nname", "x");

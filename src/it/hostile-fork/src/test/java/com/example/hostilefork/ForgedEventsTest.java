@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Writes Surefire fork events of its own making to the JVM's raw stdout, which the plugin on the host
  * reads as the fork's event stream: a whole test class whose name climbs out of the reports folder,
- * a class name with a line break, a string that claims to be 2 GiB, and plain garbage. The launcher
- * drops what is not the protocol's shape; the plugin must write no file outside its reports folder.
+ * a class name with a line break, a test event without a run id (which Surefire's decoder fails on),
+ * a string that claims to be 2 GiB, and plain garbage. The launcher drops what is not the protocol's
+ * shape; the plugin must write no file outside its reports folder.
  */
 class ForgedEventsTest {
 
@@ -31,6 +32,7 @@ class ForgedEventsTest {
         out.write(testEvent("test-succeeded", ESCAPING_NAME, qualifiedName));
         out.write(testEvent("testset-completed", ESCAPING_NAME, qualifiedName));
         out.write(testEvent("testset-starting", "com.example.Forged\nName", qualifiedName));
+        out.write(testEvent("test-starting", "com.example.ForgedWithoutRunId", qualifiedName, false));
         out.write(header("console-warning-log"));
         out.write(segment("UTF-8"));
         out.write(ByteBuffer.allocate(4).putInt(Integer.MAX_VALUE).array());
@@ -50,10 +52,16 @@ class ForgedEventsTest {
     }
 
     private static byte[] testEvent(String opcode, String sourceName, boolean qualifiedName) throws IOException {
+        return testEvent(opcode, sourceName, qualifiedName, true);
+    }
+
+    private static byte[] testEvent(String opcode, String sourceName, boolean qualifiedName, boolean runId)
+            throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(header(opcode));
         out.write(segment("normal-run"));
-        out.write(new byte[] {0, ':'});
+        // a run id of its own, so the plugin takes the forged class for another test run
+        out.write(runId ? new byte[] {1, 0, 0, 0, 0, 0, 0, 0x7f, 0x7f, ':'} : new byte[] {0, ':'});
         out.write(segment("UTF-8"));
         out.write(string(sourceName));
         out.write(string(sourceName));
