@@ -76,7 +76,7 @@ def pairs = [
         'com.example.differential.AfterAllFailureTest | '                               : 'error',
         'com.example.differential.DisabledClassTest | neverRuns'                        : 'skipped',
         'com.example.differential.OutputTest | printsToStdoutAndStderr'                 : 'passed',
-        'com.example.differential.BuildConfigurationTest | seesTheConfigurationParameter(ExtensionContext)': 'passed',
+        'com.example.differential.BuildConfigurationTest | seesTheConfigurationParameter' : 'passed',
         'com.example.differential.BuildConfigurationTest | seesTheSystemProperty'       : 'passed']],
     ['plain-display-names-reports', 'sandboxed-display-names-reports', [
         'A class with a custom name | custom display name'                              : 'passed',

@@ -51,6 +51,13 @@ public final class ForkLauncher {
      */
     static final Duration SANDBOX_SLACK = Duration.ofMinutes(15);
 
+    /**
+     * How long a guest may take to come up. Generous: a busy CI host (several TCG guests on two cores)
+     * boots in minutes; the fork's own limit bounds the run, this only catches a guest that never
+     * comes up.
+     */
+    static final Duration BOOT_TIMEOUT = Duration.ofMinutes(10);
+
     /** Tells this library's engine, filter and strict-mode guard in the guest's JVM that they are inside. */
     static final String GUEST_FLAG = "-Dmicrovm.sandbox.guest=true";
 
@@ -150,6 +157,7 @@ public final class ForkLauncher {
             GuestInheritance.Decision env = GuestInheritance.environment(environment, settings, sandbox);
             SandboxConfig config = sandbox.applyTo(SandboxConfig.defaults())
                     .withTimeout(sandbox.timeout().orElse(DEFAULT_TIMEOUT).plus(SANDBOX_SLACK))
+                    .withBootTimeout(BOOT_TIMEOUT)
                     .withHostPaths(hostPaths.stream().filter(Files::exists).toList());
             if (javaFeature(settings.javaHome()) > GUEST_JAVA_FEATURE) {
                 config = config.withHostJavaHome(settings.javaHome());
