@@ -10,7 +10,6 @@ import dev.microvmsandbox.backend.TimeLimit;
 import dev.microvmsandbox.backend.selection.BackendSelection;
 import dev.microvmsandbox.containerimage.ImageArchive;
 import dev.microvmsandbox.containerimage.ImageSources;
-import dev.microvmsandbox.hostfs.FileTree;
 import dev.microvmsandbox.settings.ProjectSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,13 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import org.apiguardian.api.API;
 
 /**
@@ -103,84 +100,37 @@ public final class ForkLauncher {
                     + "prepare goal writes a script that calls it");
             return 1;
         }
-        Path ownFolder = null;
         try {
             ForkSettings settings = ForkSettings.read(Path.of(args.get(0)));
             ProjectSettings sandbox = settings.sandbox(environment::get);
-            List<String> javaArguments = args.subList(1, args.size());
-            ForkCommandLine commandLine = ForkCommandLine.parse(javaArguments, workingDirectory);
-            Set<Path> hostPaths = new LinkedHashSet<>(commandLine.hostPaths());
-            List<String> guestArguments = new ArrayList<>(javaArguments);
-            OutputStream stdoutSink = stdout;
-            SurefireEventFilter events = null;
-            String forkName = "fork";
-            List<Path> writableFolders = new ArrayList<>(List.of(workingDirectory));
-            commandLine.systemProperties().entrySet().stream()
-                    .filter(e ->
-                            e.getKey().equals("java.io.tmpdir") && e.getValue().startsWith("/"))
-                    .forEach(e -> writableFolders.add(Path.of(e.getValue())));
-            if (commandLine.isSurefireBooter()) {
-                SurefireVersion version = SurefireVersion.fromClasspath(commandLine.classpathFileNames())
-                        .orElseThrow(
-                                () -> new LaunchFailure(
-                                        "cannot tell which Surefire or Failsafe version forked "
-                                                + "this JVM (no surefire-booter-*.jar on its class path); its events cannot be checked"));
-                if (!version.supported()) {
-                    throw new LaunchFailure("Surefire/Failsafe " + version + " is older than " + SurefireVersion.OLDEST
-                            + ", the oldest whose fork protocol the sandbox checks; use 3.2.5 or newer");
-                }
-                SurefireBooterFiles files =
-                        SurefireBooterFiles.read(commandLine.applicationArguments(), workingDirectory);
-                String channel = files.forkNodeConnection().orElse("pipe://");
-                if (!channel.startsWith("pipe://")) {
-                    throw new LaunchFailure("the fork is configured to reach Maven over " + channel + " (<forkNode>), "
-                            + "which the sandbox has no network for; remove <forkNode> to use the standard streams");
-                }
-                forkName = forkName(commandLine.applicationArguments().get(1));
-                hostPaths.addAll(files.hostPaths());
-                files.reportsDirectory().ifPresent(writableFolders::add);
-                GuestInheritance.Decision properties =
-                        GuestInheritance.systemProperties(files.systemProperties(), settings, sandbox);
-                if (!properties.withheld().isEmpty()) {
-                    console.say(forkName + ": system properties not passed to the sandbox (set them in the pom's "
+            try (ForkPlan plan = ForkPlan.of(args.subList(1, args.size()), workingDirectory, settings, sandbox)) {
+                if (!plan.withheldProperties().isEmpty()) {
+                    console.say(plan.name() + ": system properties not passed to the sandbox (set them in the pom's "
                             + "systemPropertyVariables or list them in microvm.sandbox.systemProperties): "
-                            + String.join(", ", properties.withheld()));
+                            + String.join(", ", plan.withheldProperties()));
                 }
-                ownFolder = Files.createTempDirectory(files.tmpDir(), "microvm-sandbox-");
-                List<String> booterArguments = files.writeGuestCopies(ownFolder, properties.passed());
-                guestArguments = new ArrayList<>(javaArguments.subList(0, commandLine.applicationStart()));
-                guestArguments.addAll(booterArguments);
-                hostPaths.add(ownFolder);
-                events = new SurefireEventFilter(stdout, version);
-                stdoutSink = events;
+                SandboxConfig config = sandbox.applyTo(SandboxConfig.defaults())
+                        .withTimeout(sandbox.timeout().orElse(DEFAULT_TIMEOUT).plus(SANDBOX_SLACK))
+                        .withBootTimeout(BOOT_TIMEOUT)
+                        .withHostPaths(plan.hostPaths());
+                if (javaFeature(settings.javaHome()) > GUEST_JAVA_FEATURE) {
+                    config = config.withHostJavaHome(settings.javaHome());
+                }
+                ImageSources images = ImageSources.forProject(settings.projectDir());
+                // before the VM boots: a missing image costs no boot
+                List<ImageArchive> archives = images.resolve(sandbox.images());
+                Backend backend = BackendSelection.standard()
+                        .choose(key -> key.equals(BackendSelection.PARAMETER) ? sandbox.backend() : Optional.empty());
+                return runInSandbox(
+                        plan,
+                        backend,
+                        config,
+                        sandbox.timeout().orElse(DEFAULT_TIMEOUT),
+                        images,
+                        archives,
+                        GuestInheritance.environment(environment, settings, sandbox)
+                                .passed());
             }
-            GuestInheritance.Decision env = GuestInheritance.environment(environment, settings, sandbox);
-            SandboxConfig config = sandbox.applyTo(SandboxConfig.defaults())
-                    .withTimeout(sandbox.timeout().orElse(DEFAULT_TIMEOUT).plus(SANDBOX_SLACK))
-                    .withBootTimeout(BOOT_TIMEOUT)
-                    .withHostPaths(hostPaths.stream().filter(Files::exists).toList());
-            if (javaFeature(settings.javaHome()) > GUEST_JAVA_FEATURE) {
-                config = config.withHostJavaHome(settings.javaHome());
-            }
-            ImageSources images = ImageSources.forProject(settings.projectDir());
-            // before the VM boots: a missing image costs no boot
-            List<ImageArchive> archives = images.resolve(sandbox.images());
-            Backend backend = BackendSelection.standard()
-                    .choose(key -> key.equals(BackendSelection.PARAMETER) ? sandbox.backend() : Optional.empty());
-            List<String> command = new ArrayList<>(List.of("java", GUEST_FLAG));
-            command.addAll(guestArguments);
-            return runInSandbox(
-                    forkName,
-                    backend,
-                    config,
-                    sandbox.timeout().orElse(DEFAULT_TIMEOUT),
-                    images,
-                    archives,
-                    writableFolders,
-                    command,
-                    env.passed(),
-                    stdoutSink,
-                    events);
         } catch (LaunchFailure | IllegalArgumentException | SandboxException e) {
             console.say(e.getMessage());
             return 1;
@@ -190,26 +140,24 @@ public final class ForkLauncher {
         } catch (UncheckedIOException e) {
             console.say("the fork could not start: " + e.getCause());
             return 1;
-        } finally {
-            if (ownFolder != null) {
-                deleteQuietly(ownFolder);
-            }
         }
     }
 
     private int runInSandbox(
-            String forkName,
+            ForkPlan plan,
             Backend backend,
             SandboxConfig config,
             Duration forkTimeout,
             ImageSources images,
             List<ImageArchive> archives,
-            List<Path> writableFolders,
-            List<String> command,
-            Map<String, String> env,
-            OutputStream stdoutSink,
-            SurefireEventFilter events)
+            Map<String, String> env)
             throws IOException {
+        String forkName = plan.name();
+        SurefireEventFilter events =
+                plan.surefire().map(v -> new SurefireEventFilter(stdout, v)).orElse(null);
+        OutputStream stdoutSink = events != null ? events : stdout;
+        List<String> command = new ArrayList<>(List.of("java", GUEST_FLAG));
+        command.addAll(plan.guestArguments());
         long t0 = System.nanoTime();
         console.say(forkName + ": booting a sandbox (" + backend.name() + ", " + config.memory() + ", " + config.cpus()
                 + " vCPUs, " + config.hostPaths().size() + " host paths shown read-only, fork timeout "
@@ -227,7 +175,7 @@ public final class ForkLauncher {
                         + String.format(Locale.ROOT, "%.1f s", (p.copyMillis() + p.loadMillis()) / 1000.0));
             }
             List<String> mkdir = new ArrayList<>(List.of("mkdir", "-p"));
-            writableFolders.forEach(f -> mkdir.add(f.toString()));
+            plan.writableFolders().forEach(f -> mkdir.add(f.toString()));
             CommandResult made = sandbox.exec(Command.of(mkdir).withTimeout(Duration.ofMinutes(1)));
             if (!made.succeeded()) {
                 throw new LaunchFailure("cannot make the fork's folders in the sandbox: "
@@ -310,14 +258,6 @@ public final class ForkLauncher {
 
     private static String seconds(long t0) {
         return String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9);
-    }
-
-    private static void deleteQuietly(Path folder) {
-        try {
-            FileTree.delete(folder);
-        } catch (IOException e) {
-            // a leftover in Surefire's temporary folder, removed with it
-        }
     }
 
     /** The fork cannot run; the message says why and what to do. */
