@@ -1,5 +1,6 @@
 // The differential check: the same classes ran plainly (Jupiter on the host) and sandboxed (strict
-// setup, every class in a VM), each twice, once reported by method name and once by display name.
+// setup: the whole forked test JVM in a VM), each twice, once reported by method name and once by
+// display name.
 // For each pair it asserts that the Surefire reports agree: the same report files with the same
 // counts, and per test case the same outcome, exception type, message, output and test-code stack
 // frames. It also asserts that the plain run ran on the host and the sandboxed one in a guest.
@@ -74,7 +75,9 @@ def pairs = [
         'com.example.differential.BeforeAllFailureTest | '                              : 'error',
         'com.example.differential.AfterAllFailureTest | '                               : 'error',
         'com.example.differential.DisabledClassTest | neverRuns'                        : 'skipped',
-        'com.example.differential.OutputTest | printsToStdoutAndStderr'                 : 'passed']],
+        'com.example.differential.OutputTest | printsToStdoutAndStderr'                 : 'passed',
+        'com.example.differential.BuildConfigurationTest | seesTheConfigurationParameter' : 'passed',
+        'com.example.differential.BuildConfigurationTest | seesTheSystemProperty'       : 'passed']],
     ['plain-display-names-reports', 'sandboxed-display-names-reports', [
         'A class with a custom name | custom display name'                              : 'passed',
         'A class with a custom name | fails under a name with \u00fcmlauts, <markup> & emoji \uD83D\uDE00': 'failure',

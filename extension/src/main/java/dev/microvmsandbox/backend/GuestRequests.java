@@ -39,8 +39,14 @@ final class GuestRequests {
         int id = channel.nextId();
         long limit =
                 command.outputLimit().orElse(sandbox.config().outputLimit()).bytes();
-        BoundedBuffer out = new BoundedBuffer(limit, command.stdoutListener().orElse(null));
-        BoundedBuffer err = new BoundedBuffer(limit, command.stderrListener().orElse(null));
+        BoundedBuffer out = new BoundedBuffer(
+                limit,
+                command.stdoutListener().orElse(null),
+                command.stdoutSink().orElse(null));
+        BoundedBuffer err = new BoundedBuffer(
+                limit,
+                command.stderrListener().orElse(null),
+                command.stderrSink().orElse(null));
         CompletableFuture<Message.Exited> exited = new CompletableFuture<>();
         channel.route(id, new Channel.Receiver() {
             @Override
@@ -52,7 +58,11 @@ final class GuestRequests {
 
             @Override
             public void data(int stream, byte[] bytes) {
-                (stream == Frame.Stream.STDERR ? err : out).append(bytes);
+                BoundedBuffer target = stream == Frame.Stream.STDERR ? err : out;
+                if (!target.append(bytes)) {
+                    // the sink refused more: the command's output has nowhere to go
+                    sendQuietly(new Message.Signal(id, SIGKILL));
+                }
             }
 
             @Override
@@ -64,7 +74,12 @@ final class GuestRequests {
             Map<String, String> env = new LinkedHashMap<>(sandbox.config().env());
             env.putAll(command.env());
             send(new Message.Exec(
-                    id, command.argv(), env, command.workingDirectory().orElse(null)));
+                    id,
+                    command.argv(),
+                    env,
+                    command.workingDirectory().orElse(null),
+                    command.stdin().isPresent()));
+            command.stdin().ifPresent(in -> pumpStdin(id, in, exited));
             boolean timedOut = false;
             Message.Exited result;
             Duration timeout = command.timeout().orElse(sandbox.config().timeout());
@@ -89,6 +104,42 @@ final class GuestRequests {
             throw new SandboxException("interrupted while running '" + command + "'");
         } finally {
             channel.unroute(id);
+        }
+    }
+
+    /**
+     * Copies {@code in} to the command's stdin on a thread of its own until {@code in} ends (then the
+     * guest closes the command's input) or the command has exited. A read that blocks past the exit
+     * keeps only this daemon thread.
+     */
+    private void pumpStdin(int id, InputStream in, CompletableFuture<Message.Exited> exited) {
+        Thread pump = new Thread(
+                () -> {
+                    byte[] buf = new byte[16 * 1024];
+                    try {
+                        int n;
+                        while (!exited.isDone() && (n = in.read(buf)) >= 0) {
+                            if (n > 0 && !exited.isDone()) {
+                                channel.sendData(id, Frame.Stream.STDIN, buf, 0, n);
+                            }
+                        }
+                        if (!exited.isDone()) {
+                            channel.sendEnd(id, Frame.Stream.STDIN);
+                        }
+                    } catch (IOException e) {
+                        // the channel closed or the source failed: the command's own end reports it
+                    }
+                },
+                sandbox.id() + "-exec-" + id + "-stdin");
+        pump.setDaemon(true);
+        pump.start();
+    }
+
+    private void sendQuietly(Message message) {
+        try {
+            channel.send(message);
+        } catch (IOException e) {
+            // the channel is gone; its closing ends the command
         }
     }
 
@@ -252,19 +303,37 @@ final class GuestRequests {
         }
     }
 
-    /** Keeps at most {@code limit} bytes of a stream and says whether it dropped any. */
+    /**
+     * Keeps at most {@code limit} bytes of a stream and says whether it dropped any; or, with a sink,
+     * passes every byte on and keeps none.
+     */
     private static final class BoundedBuffer {
         private final long limit;
         private final Consumer<String> listener;
+        private final OutputStream sink;
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private volatile boolean truncated;
+        private boolean sinkFailed;
 
-        BoundedBuffer(long limit, Consumer<String> listener) {
+        BoundedBuffer(long limit, Consumer<String> listener, OutputStream sink) {
             this.limit = limit;
             this.listener = listener;
+            this.sink = sink;
         }
 
-        synchronized void append(byte[] chunk) {
+        /** @return false once the sink has failed (what follows is dropped) */
+        synchronized boolean append(byte[] chunk) {
+            if (sink != null) {
+                if (!sinkFailed) {
+                    try {
+                        sink.write(chunk);
+                        sink.flush();
+                    } catch (IOException e) {
+                        sinkFailed = true;
+                    }
+                }
+                return !sinkFailed;
+            }
             long room = limit - bytes.size();
             int keep = (int) Math.max(0, Math.min(room, chunk.length));
             if (keep < chunk.length) {
@@ -276,6 +345,7 @@ final class GuestRequests {
                     listener.accept(new String(chunk, 0, keep, StandardCharsets.UTF_8));
                 }
             }
+            return true;
         }
 
         synchronized String text() {

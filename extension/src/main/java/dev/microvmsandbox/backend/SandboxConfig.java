@@ -25,9 +25,9 @@ import org.apiguardian.api.API;
  *         .withTimeout(Duration.ofMinutes(5))
  *         .withEnv("MODE", "test");
  * }</pre>
- * Nothing of the host reaches the guest unless named here: no environment variables, no folders
- * but the {@linkplain #withClasspath classpath} and {@linkplain #withMounts mounts} (both read-only),
- * and no network interface.
+ * Nothing of the host reaches the guest unless named here: no environment variables, no files but
+ * the {@linkplain #withClasspath classpath}, the {@linkplain #withHostPaths host paths} and
+ * {@linkplain #withMounts mounts} (all read-only), and no network interface.
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class SandboxConfig {
@@ -44,6 +44,8 @@ public final class SandboxConfig {
     private final Map<String, String> env;
     private final List<Mount> mounts;
     private final List<Path> classpath;
+    private final List<Path> hostPaths;
+    private final Map<String, String> systemProperties;
     private final Path hostJavaHome;
     private final Accelerator accelerator;
     private final boolean requireHardwareIsolation;
@@ -59,6 +61,8 @@ public final class SandboxConfig {
         this.env = Map.copyOf(b.env);
         this.mounts = List.copyOf(b.mounts);
         this.classpath = List.copyOf(b.classpath);
+        this.hostPaths = List.copyOf(b.hostPaths);
+        this.systemProperties = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.systemProperties));
         this.hostJavaHome = b.hostJavaHome;
         this.accelerator = b.accelerator;
         this.requireHardwareIsolation = b.requireHardwareIsolation;
@@ -108,7 +112,23 @@ public final class SandboxConfig {
     public List<Path> classpath() {
         return classpath;
     }
-    /** A host Java home shown read-only to the guest and used for the agent instead of the image's Java 17. */
+    /**
+     * Host files and folders the guest sees read-only at their own absolute paths (a folder with
+     * everything under it), so a command line written for the host finds them where it names them.
+     */
+    public List<Path> hostPaths() {
+        return hostPaths;
+    }
+
+    /** System properties the guest agent's JVM starts with. */
+    public Map<String, String> systemProperties() {
+        return systemProperties;
+    }
+
+    /**
+     * A host Java home shown read-only to the guest and used for the agent instead of the image's Java
+     * 17; commands that name {@code java} run it too.
+     */
     public Optional<Path> hostJavaHome() {
         return Optional.ofNullable(hostJavaHome);
     }
@@ -203,6 +223,36 @@ public final class SandboxConfig {
         });
     }
 
+    /**
+     * Adds host files and folders the guest sees read-only at the same absolute paths.
+     *
+     * @throws IllegalArgumentException for a relative path, or one with {@code ..} in it
+     */
+    public SandboxConfig withHostPaths(List<Path> paths) {
+        for (Path p : paths) {
+            if (!p.isAbsolute() || !p.normalize().equals(p) || p.getNameCount() == 0) {
+                throw new IllegalArgumentException(
+                        "a host path shown in the guest must be absolute and normalised, not the root: " + p);
+            }
+        }
+        return change(b -> b.hostPaths.addAll(paths));
+    }
+
+    /** Adds system properties of the guest agent's JVM; names and values are one line each. */
+    public SandboxConfig withSystemProperties(Map<String, String> properties) {
+        for (Map.Entry<String, String> e : properties.entrySet()) {
+            if (e.getKey().isEmpty()
+                    || (e.getKey() + e.getValue()).indexOf('\n') >= 0
+                    || (e.getKey() + e.getValue()).indexOf('\r') >= 0
+                    || (e.getKey() + e.getValue()).indexOf('\0') >= 0
+                    || e.getKey().contains("=")) {
+                throw new IllegalArgumentException(
+                        "system property '" + e.getKey() + "' needs a name without '=' and one-line name and value");
+            }
+        }
+        return change(b -> b.systemProperties.putAll(properties));
+    }
+
     public SandboxConfig withHostJavaHome(Path javaHome) {
         return change(b -> b.hostJavaHome = javaHome);
     }
@@ -240,6 +290,8 @@ public final class SandboxConfig {
                 && env.equals(c.env)
                 && mounts.equals(c.mounts)
                 && classpath.equals(c.classpath)
+                && hostPaths.equals(c.hostPaths)
+                && systemProperties.equals(c.systemProperties)
                 && Objects.equals(hostJavaHome, c.hostJavaHome)
                 && accelerator == c.accelerator
                 && requireHardwareIsolation == c.requireHardwareIsolation;
@@ -247,13 +299,15 @@ public final class SandboxConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(memory, cpus, timeout, disk, pids, env, mounts, classpath, accelerator);
+        return Objects.hash(
+                memory, cpus, timeout, disk, pids, env, mounts, classpath, hostPaths, systemProperties, accelerator);
     }
 
     @Override
     public String toString() {
         return "SandboxConfig[memory=" + memory + ", cpus=" + cpus + ", timeout=" + timeout + ", disk=" + disk
-                + ", pids=" + pids + ", env=" + env.keySet() + ", mounts=" + mounts
+                + ", pids=" + pids + ", env=" + env.keySet() + ", mounts=" + mounts + ", hostPaths=" + hostPaths.size()
+                + ", systemProperties=" + systemProperties.keySet()
                 + ", accelerator=" + accelerator + ", requireHardwareIsolation=" + requireHardwareIsolation + "]";
     }
 
@@ -268,6 +322,8 @@ public final class SandboxConfig {
         Map<String, String> env = new LinkedHashMap<>();
         List<Mount> mounts = new ArrayList<>();
         List<Path> classpath = new ArrayList<>();
+        List<Path> hostPaths = new ArrayList<>();
+        Map<String, String> systemProperties = new LinkedHashMap<>();
         Path hostJavaHome;
         Accelerator accelerator = Accelerator.AUTO;
         boolean requireHardwareIsolation;
@@ -285,6 +341,8 @@ public final class SandboxConfig {
             env.putAll(c.env);
             mounts.addAll(c.mounts);
             classpath.addAll(c.classpath);
+            hostPaths.addAll(c.hostPaths);
+            systemProperties.putAll(c.systemProperties);
             hostJavaHome = c.hostJavaHome;
             accelerator = c.accelerator;
             requireHardwareIsolation = c.requireHardwareIsolation;

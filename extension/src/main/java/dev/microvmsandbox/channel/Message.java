@@ -128,8 +128,16 @@ public sealed interface Message {
 
     // ---- host to guest ----
 
-    /** Run a command; its stdout and stderr come back as data frames, then {@link Exited}. */
-    record Exec(int id, List<String> argv, Map<String, String> env, String cwd) implements Message {}
+    /**
+     * Run a command; its stdout and stderr come back as data frames, then {@link Exited}. With
+     * {@code stdin}, data frames of stream {@link Frame.Stream#STDIN} for this id feed its standard
+     * input and an end frame closes it; without, it reads {@code /dev/null}.
+     */
+    record Exec(int id, List<String> argv, Map<String, String> env, String cwd, boolean stdin) implements Message {
+        public Exec(int id, List<String> argv, Map<String, String> env, String cwd) {
+            this(id, argv, env, cwd, false);
+        }
+    }
 
     /** Send a signal (9 for SIGKILL) to a running command and all its descendants. */
     record Signal(int id, int signal) implements Message {}

@@ -131,10 +131,8 @@ final class ClassFileIndex {
      * The class a sandboxed run of {@code className} is reported under: the class itself, or for
      * an inner ({@code @Nested}) class its outermost enclosing class; empty when the class is not
      * sandboxed or cannot run as a test class.
-     *
-     * @param strict whether every Jupiter test class is sandboxed, annotated or not
      */
-    Optional<String> sandboxedTestClass(String className, boolean strict) {
+    Optional<String> sandboxedTestClass(String className) {
         String current = className;
         Optional<ClassFile> file = find(current);
         for (int i = 0; file.isPresent() && file.get().isInnerMember() && i < MAX_DEPTH; i++) {
@@ -144,7 +142,7 @@ final class ClassFileIndex {
         if (file.isEmpty() || !file.get().isStandalone()) {
             return Optional.empty();
         }
-        if (sandboxAnnotation(current).isPresent() || strict && looksLikeJupiterTestClass(current)) {
+        if (sandboxAnnotation(current).isPresent()) {
             return Optional.of(current);
         }
         return Optional.empty();

@@ -25,9 +25,10 @@ import org.junit.platform.engine.support.descriptor.EngineDescriptor;
  * The {@code microvm-sandbox} test engine: finds sandboxed test classes without loading them and
  * runs each in a microVM, reporting the guest's tests as if they had run here.
  *
- * <p>In {@code mixed} mode (the default) a class is sandboxed when it, a superclass or an enclosing
- * class carries {@link dev.microvmsandbox.MicroVmSandbox @MicroVmSandbox}; in {@code strict} mode
- * ({@code microvm.sandbox.mode=strict}) every Jupiter test class is. Defaults for the sandbox come
+ * <p>A class is sandboxed when it, a superclass or an enclosing class carries
+ * {@link dev.microvmsandbox.MicroVmSandbox @MicroVmSandbox}; other classes are Jupiter's, on the
+ * host. Strict mode ({@code microvm.sandbox.mode=strict}) is the fork path's: the whole test JVM in a
+ * guest; on the host it stops the run ({@link StrictModeGuard}). Defaults for the sandbox come
  * from configuration parameters {@code microvm.sandbox.memory}, {@code cpus}, {@code timeout},
  * {@code isolation}, {@code accelerator} and {@code requireKvm}; {@code microvm.sandbox.parallel.enabled}
  * and {@code parallel.maxSandboxes} let classes run at once (see {@link ClassScheduler}). Registered through
@@ -88,6 +89,8 @@ public final class MicroVmSandboxEngine implements TestEngine {
             return engine;
         }
         Function<String, Optional<String>> parameters = request.getConfigurationParameters()::get;
+        // the guard has stopped the run already where the platform loads discovery listeners
+        StrictModeGuard.check(parameters);
         HostClasspath.ForGuest classpath = HostClasspath.forGuest();
         SandboxConfig base = SandboxConfig.defaults().withClasspath(classpath.entries());
         Path javaHome = HostClasspath.javaHomeForGuest();
@@ -99,7 +102,6 @@ public final class MicroVmSandboxEngine implements TestEngine {
         new SandboxedClassDiscovery(
                         index,
                         loader != null ? loader : ClassLoader.getSystemClassLoader(),
-                        SandboxSettings.strictMode(parameters),
                         base,
                         parameters,
                         classpath.problemIfAny())

@@ -41,7 +41,6 @@ final class SandboxedClassDiscovery {
 
     private final ClassFileIndex index;
     private final ClassLoader loader;
-    private final boolean strict;
     private final SandboxConfig base;
     private final Function<String, Optional<String>> parameters;
     private final Optional<String> classpathProblem;
@@ -50,19 +49,14 @@ final class SandboxedClassDiscovery {
     private ClassIssues issues;
     private UniqueId engineId;
 
-    /**
-     * @param strict whether every Jupiter test class is sandboxed, annotated or not
-     */
     SandboxedClassDiscovery(
             ClassFileIndex index,
             ClassLoader loader,
-            boolean strict,
             SandboxConfig base,
             Function<String, Optional<String>> parameters,
             Optional<String> classpathProblem) {
         this.index = index;
         this.loader = loader;
-        this.strict = strict;
         this.base = base;
         this.parameters = parameters;
         this.classpathProblem = classpathProblem;
@@ -102,7 +96,7 @@ final class SandboxedClassDiscovery {
                     .filter(classNameFilter)
                     .filter(name ->
                             index.find(name).map(ClassFile::isStandalone).orElse(false))
-                    .filter(name -> strict || index.looksLikeJupiterTestClass(name))
+                    .filter(index::looksLikeJupiterTestClass)
                     .map(DiscoverySelectors::selectClass)
                     .collect(Collectors.toCollection(LinkedHashSet::new));
             return selectors.isEmpty() ? unresolved() : Resolution.selectors(selectors);
@@ -146,7 +140,7 @@ final class SandboxedClassDiscovery {
         }
 
         private Resolution resolveClass(String className, boolean filtered, Context context) {
-            Optional<String> top = index.sandboxedTestClass(className, strict);
+            Optional<String> top = index.sandboxedTestClass(className);
             if (top.isEmpty()) {
                 return unresolved();
             }
@@ -168,7 +162,7 @@ final class SandboxedClassDiscovery {
         }
 
         private Resolution resolveMethod(String className, String methodName, String parameterTypes, Context context) {
-            Optional<String> top = index.sandboxedTestClass(className, strict);
+            Optional<String> top = index.sandboxedTestClass(className);
             if (top.isEmpty()) {
                 return unresolved();
             }
@@ -197,9 +191,7 @@ final class SandboxedClassDiscovery {
                 return unresolved();
             }
             String className = segments.get(1).getValue();
-            if (!index.sandboxedTestClass(className, strict)
-                    .map(className::equals)
-                    .orElse(false)) {
+            if (!index.sandboxedTestClass(className).map(className::equals).orElse(false)) {
                 return unresolved();
             }
             SandboxedClassDescriptor cls = classDescriptor(className);

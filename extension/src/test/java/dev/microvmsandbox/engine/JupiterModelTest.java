@@ -105,7 +105,6 @@ class JupiterModelTest {
                     throw new AssertionError("discovery must not start sandboxes");
                 }))
                 .configurationParameters(parameters)
-                .configurationParameter("microvm.sandbox.mode", "strict")
                 .selectors(selectClass(className))
                 .discover();
     }

@@ -68,6 +68,36 @@ class SandboxSettingsTest {
     }
 
     @Test
+    void projectImagesAndEnvironmentComeFirstAndTheAnnotationAddsToThem() {
+        Map<String, String> p = Map.of(
+                "microvm.sandbox.images", "postgres:16-alpine,redis:7",
+                "microvm.sandbox.env", "MODE=project,SHARED=1");
+
+        SandboxSettings s = SandboxSettings.resolve(
+                BASE,
+                params(p),
+                new SandboxAnnotation(
+                        "", 0, "", List.of("redis:7", "docker-archive:a.tar"), List.of("MODE=class"), "DEFAULT"));
+
+        assertThat(s.images()).containsExactly("postgres:16-alpine", "redis:7", "docker-archive:a.tar");
+        assertThat(s.config().env()).containsEntry("MODE", "class").containsEntry("SHARED", "1");
+    }
+
+    @Test
+    void onlyOptedInSystemPropertiesReachTheGuestJvm() {
+        System.setProperty("msb.test.opted.in", "yes");
+        try {
+            SandboxSettings s = SandboxSettings.resolve(
+                    BASE, params(Map.of("microvm.sandbox.systemProperties", "msb.test.opted.*")), null);
+
+            assertThat(s.config().systemProperties()).containsExactly(Map.entry("msb.test.opted.in", "yes"));
+            assertThat(resolve(null).config().systemProperties()).isEmpty();
+        } finally {
+            System.clearProperty("msb.test.opted.in");
+        }
+    }
+
+    @Test
     void wrongAnnotationValuesNameTheAttributeAndAnExample() {
         assertThatThrownBy(() -> resolve(new SandboxAnnotation("lots", 0, "", List.of(), List.of(), "DEFAULT")))
                 .hasMessageContaining("memory = \"lots\"")
@@ -108,11 +138,6 @@ class SandboxSettingsTest {
         assertThatThrownBy(() ->
                         SandboxSettings.resolve(BASE, params(Map.of("microvm.sandbox.isolation", "shared")), null))
                 .hasMessageContaining("microvm.sandbox.isolation=per_class");
-        assertThatThrownBy(() -> SandboxSettings.strictMode(params(Map.of("microvm.sandbox.mode", "paranoid"))))
-                .hasMessageContaining("microvm.sandbox.mode=strict");
-        assertThat(SandboxSettings.strictMode(params(Map.of("microvm.sandbox.mode", "STRICT"))))
-                .isTrue();
-        assertThat(SandboxSettings.strictMode(params(Map.of()))).isFalse();
     }
 
     private static SandboxSettings resolve(SandboxAnnotation a) {

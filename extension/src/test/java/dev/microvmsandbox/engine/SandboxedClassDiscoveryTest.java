@@ -1,6 +1,7 @@
 package dev.microvmsandbox.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMethod;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
@@ -141,34 +142,34 @@ class SandboxedClassDiscoveryTest {
     }
 
     @Test
-    void strictModeSandboxesEveryJupiterTestClass() {
-        TestDescriptor engine = discover(
-                Map.of("microvm.sandbox.mode", "strict"),
-                selectClass(FIXTURES + "PlainJupiterFixture"),
-                selectClass(FIXTURES + "NotATestFixture"));
+    void strictModeOnTheHostIsRefusedNotDiscovered() {
+        MicroVmSandboxEngine engine = new MicroVmSandboxEngine(config -> {
+            throw new AssertionError("discovery must not start sandboxes");
+        });
+        org.junit.platform.launcher.LauncherDiscoveryRequest request =
+                org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.request()
+                        .selectors(selectClass(FIXTURES + "PlainJupiterFixture"))
+                        .configurationParameter("microvm.sandbox.mode", "strict")
+                        .build();
 
-        assertThat(names(engine)).containsExactly(FIXTURES + "PlainJupiterFixture");
+        assertThatThrownBy(() -> engine.discover(request, UniqueId.forEngine(MicroVmSandboxEngine.ENGINE_ID)))
+                .isInstanceOf(StrictModeGuard.StrictModeOnTheHost.class);
     }
 
     @Test
     void packageSelectorScansClassFiles() {
         TestDescriptor mixed = discover(Map.of(), selectPackage("dev.microvmsandbox.fixtures"));
-        TestDescriptor strict =
-                discover(Map.of("microvm.sandbox.mode", "strict"), selectPackage("dev.microvmsandbox.fixtures"));
 
         assertThat(names(mixed))
                 .contains(
                         FIXTURES + "StaticInitialiserFixture",
                         FIXTURES + "SubclassOfSandboxedFixture",
-                        FIXTURES + "GuestBehaviourFixture")
+                        FIXTURES + "GuestBehaviourFixture",
+                        FIXTURES + "HostileDiscoveryFixture")
                 .doesNotContain(
                         FIXTURES + "PlainJupiterFixture",
                         FIXTURES + "GuestBehaviourFixture$NestedCases",
                         FIXTURES + "NotATestFixture");
-        assertThat(names(strict))
-                .contains(FIXTURES + "PlainJupiterFixture", FIXTURES + "HostileDiscoveryFixture")
-                .doesNotContain(
-                        FIXTURES + "PlainJupiterFixture$Inner", FIXTURES + "NotATestFixture", FIXTURES + "HostMarker");
     }
 
     private static final String BEHAVIOUR = FIXTURES + "GuestBehaviourFixture";
@@ -282,8 +283,7 @@ class SandboxedClassDiscoveryTest {
     void runsNoneOfWhatJupitersDiscoveryWouldRun() {
         // markers from the static initialiser, the annotation's enum, the orderer, the display-name
         // generator and the extensions would appear here; the check is in noFixtureCodeRanOnTheHost
-        SandboxedClassDescriptor d = onlyClass(
-                discover(Map.of("microvm.sandbox.mode", "strict"), selectClass(FIXTURES + "HostileDiscoveryFixture")));
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectClass(FIXTURES + "HostileDiscoveryFixture")));
 
         assertThat(d.getSource())
                 .get()

@@ -197,7 +197,6 @@ class SandboxedClassExecutionTest {
         String modelId = ENGINE + "/[class:" + model + "]";
 
         EngineTestKit.engine(engine((guest, run) -> ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null))))
-                .configurationParameter("microvm.sandbox.mode", "strict")
                 .selectors(selectClass(model))
                 .filters(TagFilter.includeTags("fast | (inner & !model)"))
                 .execute();
@@ -205,7 +204,6 @@ class SandboxedClassExecutionTest {
 
         started.clear();
         EngineTestKit.engine(engine((guest, run) -> ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null))))
-                .configurationParameter("microvm.sandbox.mode", "strict")
                 .selectors(selectClass(model))
                 .filters(TagFilter.includeTags("inner"))
                 .execute();

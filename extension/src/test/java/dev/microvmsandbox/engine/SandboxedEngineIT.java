@@ -62,8 +62,6 @@ class SandboxedEngineIT {
                             selectClass(OVERSIZED),
                             selectClass(MISSING_IMAGE),
                             selectClass(HOSTILE_DISCOVERY))
-                    // the documented setup for untrusted code: HostileDiscoveryFixture carries no annotation
-                    .configurationParameter("microvm.sandbox.mode", "strict")
                     .configurationParameter("microvm.sandbox.bootTimeout", WaitBounds.bootTimeout())
                     .execute();
         } finally {

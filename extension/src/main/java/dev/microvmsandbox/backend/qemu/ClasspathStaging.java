@@ -63,6 +63,11 @@ final class ClasspathStaging {
                         .toList());
     }
 
+    /** One argument of a JVM argument file, quoted so spaces, quotes and backslashes in it stay as they are. */
+    static String quoted(String argument) {
+        return "\"" + argument.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
     /** Just what the guest agent itself needs: this library, Jackson and slf4j. */
     static List<Path> agentOnly() {
         List<Path> paths = new ArrayList<>();

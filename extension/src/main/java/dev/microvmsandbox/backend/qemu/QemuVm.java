@@ -91,8 +91,13 @@ final class QemuVm implements Sandbox {
                     "-Xshare:auto",
                     "-XX:MaxRAMPercentage=50",
                     "-Djava.io.tmpdir=/tmp"));
+            config.systemProperties().forEach((k, v) -> jvm.add(ClasspathStaging.quoted("-D" + k + "=" + v)));
             ClasspathStaging.stage(
                     config.classpath(), runDir.resolve(QemuCommandLine.CLASSPATH_DIR), jvm, config.env());
+            if (!config.hostPaths().isEmpty()) {
+                int files = HostPathStaging.stage(config.hostPaths(), runDir.resolve(QemuCommandLine.HOST_DIR));
+                LOG.debug("{}: {} host files staged for the guest", id, files);
+            }
             List<Path> mountSources =
                     config.mounts().stream().map(Mount::hostPath).toList();
             List<String> args = QemuCommandLine.build(qemuBinary, accel, config, image, runDir.path(), mountSources);
@@ -167,6 +172,9 @@ final class QemuVm implements Sandbox {
     private void configureGuest() {
         StringBuilder script = new StringBuilder("set -e\n");
         script.append("echo ").append(config.pids()).append(" > /proc/sys/kernel/threads-max\n");
+        if (!config.hostPaths().isEmpty()) {
+            script.append(HostPathStaging.guestLayout());
+        }
         for (int i = 0; i < config.mounts().size(); i++) {
             String guestPath = config.mounts().get(i).guestPath();
             script.append("mkdir -p '")
