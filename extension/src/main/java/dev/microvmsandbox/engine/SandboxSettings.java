@@ -6,6 +6,7 @@ import dev.microvmsandbox.backend.ByteSize;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.TimeLimit;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -15,7 +16,8 @@ import java.util.function.Function;
  * How one class is sandboxed: its VM's configuration, its own time limit, its isolation and the
  * container images it needs in the guest.
  * Configuration parameters under {@code microvm.sandbox.} give the defaults; the annotation's
- * non-empty values override them.
+ * non-empty values override them, except {@code images}: the parameter's list
+ * ({@code microvm.sandbox.images}) and the annotation's add up.
  */
 record SandboxSettings(
         SandboxConfig config, Duration classTimeout, MicroVmSandbox.Isolation isolation, List<String> images) {
@@ -115,7 +117,9 @@ record SandboxSettings(
             timeout = attribute(
                     "timeout", quoted(a.timeout()), "timeout = \"10m\"", null, ignored -> TimeLimit.parse(a.timeout()));
         }
-        List<String> images = a.images();
+        List<String> images = new ArrayList<>();
+        parameters.apply(PREFIX + "images").ifPresent(list -> images.addAll(imageList(list)));
+        a.images().stream().filter(i -> !images.contains(i)).forEach(images::add);
         if (!a.env().isEmpty()) {
             config = attribute("env", a.env().toString(), "env = \"NAME=value\"", config, c -> c.withEnv(a.env()));
         }
@@ -128,6 +132,20 @@ record SandboxSettings(
                     ignored -> MicroVmSandbox.Isolation.valueOf(a.isolation()));
         }
         return new SandboxSettings(config, timeout, isolation, List.copyOf(images));
+    }
+
+    /**
+     * {@code microvm.sandbox.images}: entries separated by commas or white space, for every class
+     * of the run (before the class's own {@code images}).
+     */
+    static List<String> imageList(String text) {
+        List<String> images = new ArrayList<>();
+        for (String entry : text.split("[,\\s]+")) {
+            if (!entry.isEmpty() && !images.contains(entry)) {
+                images.add(entry);
+            }
+        }
+        return images;
     }
 
     private static MicroVmSandbox.Isolation isolation(String text) {

@@ -39,6 +39,7 @@ class PackageRulesTest {
         MAY_USE.put("backend.selection", Set.of("backend", "backend.qemu"));
         MAY_USE.put("engine", Set.of("", "backend", "backend.selection", "channel", "containerimage"));
         MAY_USE.put("guest", Set.of("channel"));
+        MAY_USE.put("testcontainers", Set.of());
         MAY_USE.put(
                 "cli",
                 Set.of("backend", "backend.qemu", "backend.selection", "guestimage", "containerimage", "hostfs"));
