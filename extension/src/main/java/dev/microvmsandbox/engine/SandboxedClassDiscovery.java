@@ -69,10 +69,28 @@ final class SandboxedClassDiscovery {
                     .forEach(name -> selectScanned(engine, name));
         }
         for (MethodSelector s : request.getSelectorsByType(MethodSelector.class)) {
-            selectMethod(engine, s.getClassName(), s.getMethodName(), s.getParameterTypeNames());
+            selectMethod(engine, s.getClassName(), s.getMethodName(), parameterTypeNames(s));
         }
         for (UniqueIdSelector s : request.getSelectorsByType(UniqueIdSelector.class)) {
             selectUniqueId(engine, s.getUniqueId());
+        }
+    }
+
+    /**
+     * The selector's parameter types as text: {@code getParameterTypeNames()} since JUnit Platform
+     * 1.10, {@code getMethodParameterTypes()} before (a Spring Boot 3.1 BOM pins 1.9; 6.0 removed it).
+     */
+    static String parameterTypeNames(MethodSelector s) {
+        try {
+            return s.getParameterTypeNames();
+        } catch (NoSuchMethodError newerThanThePlatform) {
+            try {
+                return (String) MethodSelector.class
+                        .getMethod("getMethodParameterTypes")
+                        .invoke(s);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("this JUnit Platform's MethodSelector names no parameter types", e);
+            }
         }
     }
 
