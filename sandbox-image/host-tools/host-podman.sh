@@ -3,9 +3,11 @@
 # sandboxed runs are compared with. Everything lives under DIR: the API socket, an image store of
 # its own (other users of the host's podman see none of it) and the service's log.
 #
-# Usage: sandbox-image/host-podman.sh start DIR              prints DOCKER_HOST=unix://DIR/podman.sock
-#        sandbox-image/host-podman.sh load DIR ARCHIVE [NAME...]   podman load, then tag each NAME
-#        sandbox-image/host-podman.sh stop DIR               removes the containers, stops the service
+# Usage: sandbox-image/host-tools/host-podman.sh start DIR [IDLE]       prints DOCKER_HOST=unix://DIR/podman.sock;
+#                                                            the service ends after IDLE seconds unused
+#                                                            (default 0: never)
+#        sandbox-image/host-tools/host-podman.sh load DIR ARCHIVE [NAME...]   podman load, then tag each NAME
+#        sandbox-image/host-tools/host-podman.sh stop DIR               removes the containers, stops the service
 #
 # Two adjustments this host kind needs (see GUEST-FACTS): crun refuses cgroup v1 with a cgroup2
 # mount at /sys/fs/cgroup/unified ("hybrid mode"), so the service runs in a private mount
@@ -56,11 +58,11 @@ events_logger = "file"
 runtime = "crun"
 EOF
     rm -f "$sock"
-    # shellcheck disable=SC2016 # $1..$3 belong to the inner shell
+    # shellcheck disable=SC2016 # $1..$4 belong to the inner shell
     CONTAINERS_CONF=$dir/containers.conf setsid unshare -m --propagation private sh -c '
         if grep -q " /sys/fs/cgroup/unified " /proc/self/mounts; then umount /sys/fs/cgroup/unified; fi
-        exec podman --root "$1" --runroot "$2" system service --time=0 "unix://$3"
-    ' host-podman "$dir/storage" "$dir/run" "$sock" > "$dir/service.log" 2>&1 < /dev/null &
+        exec podman --root "$1" --runroot "$2" system service --time="$4" "unix://$3"
+    ' host-podman "$dir/storage" "$dir/run" "$sock" "${3:-0}" > "$dir/service.log" 2>&1 < /dev/null &
     echo $! > "$dir/service.pid"
     for _ in $(seq 1 300); do
         if curl -fsS --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; then
