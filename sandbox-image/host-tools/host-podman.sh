@@ -1,15 +1,18 @@
 #!/bin/bash
 # The host's own podman as a Docker API for plain (unsandboxed) test runs, the baseline that
 # sandboxed runs are compared with. Everything lives under DIR: the API socket, an image store of
-# its own (other users of the host's podman see none of it) and the service's log.
+# its own (other users of the host's podman see none of it) and the service's log; its runtime
+# state is in /run/host-podman-<hash of DIR> (podman takes no runroot longer than 50 characters).
 #
-# Usage: sandbox-image/host-tools/host-podman.sh start DIR [IDLE]       prints DOCKER_HOST=unix://DIR/podman.sock;
-#                                                            the service ends after IDLE seconds unused
-#                                                            (default 0: never)
-#        sandbox-image/host-tools/host-podman.sh load DIR ARCHIVE [NAME...]   podman load, then tag each NAME
-#        sandbox-image/host-tools/host-podman.sh stop DIR               removes the containers, stops the service
+# Usage: sandbox-image/host-tools/host-podman.sh start DIR [IDLE]
+#            prints DOCKER_HOST=unix://DIR/podman.sock; the service ends after IDLE seconds
+#            unused (default 0: never)
+#        sandbox-image/host-tools/host-podman.sh load DIR ARCHIVE [NAME...]
+#            podman load, then tag each NAME
+#        sandbox-image/host-tools/host-podman.sh stop DIR
+#            removes the containers, stops the service
 #
-# Two adjustments this host kind needs (see GUEST-FACTS): crun refuses cgroup v1 with a cgroup2
+# Two adjustments this host kind needs (see the README): crun refuses cgroup v1 with a cgroup2
 # mount at /sys/fs/cgroup/unified ("hybrid mode"), so the service runs in a private mount
 # namespace without it; crun cannot raise nofile/nproc past the host's hard limits, so a
 # containers.conf asks for no more than those.
@@ -28,7 +31,9 @@ command -v podman >/dev/null || { log "podman is not installed (apt-get install 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 sock=$dir/podman.sock
-store=(--root "$dir/storage" --runroot "$dir/run")
+# podman refuses a runroot longer than 50 characters: a short one named after DIR
+runroot=/run/host-podman-$(printf '%s' "$dir" | sha256sum | cut -c1-12)
+store=(--root "$dir/storage" --runroot "$runroot")
 
 service_pid() {
     local pid
@@ -62,7 +67,7 @@ EOF
     CONTAINERS_CONF=$dir/containers.conf setsid unshare -m --propagation private sh -c '
         if grep -q " /sys/fs/cgroup/unified " /proc/self/mounts; then umount /sys/fs/cgroup/unified; fi
         exec podman --root "$1" --runroot "$2" system service --time="$4" "unix://$3"
-    ' host-podman "$dir/storage" "$dir/run" "$sock" "${3:-0}" > "$dir/service.log" 2>&1 < /dev/null &
+    ' host-podman "$dir/storage" "$runroot" "$sock" "${3:-0}" > "$dir/service.log" 2>&1 < /dev/null &
     echo $! > "$dir/service.pid"
     for _ in $(seq 1 300); do
         if curl -fsS --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; then
@@ -99,6 +104,7 @@ stop)
         log "not running"
     fi
     rm -f "$dir/service.pid" "$sock"
+    rm -rf "$runroot"
     ;;
 *)
     echo "usage: $0 start|load|stop DIR [ARCHIVE NAME...]" >&2

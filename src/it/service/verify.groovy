@@ -11,6 +11,7 @@ def read = { String dir ->
     def output = new StringBuilder()
     reports.eachFileMatch(~/TEST-.*\.xml/) { f ->
         def suite = new XmlSlurper().parse(f)
+        output << suite.'system-out'.text() << suite.'system-err'.text()
         suite.testcase.each { tc ->
             def outcome = tc.failure.size() ? 'failed' : tc.error.size() ? 'error' : tc.skipped.size() ? 'skipped' : 'passed'
             cases["${tc.@classname} | ${tc.@name}".toString()] = outcome
@@ -35,7 +36,8 @@ try {
     if (plain.cases.size() < 14) problems << "the build without the sandbox ran ${plain.cases.size()} test cases, expected 14"
     if (plain.cases != sandboxed.cases) problems << "the sandboxed reports differ from those without the sandbox"
     plain.cases.findAll { it.value != 'passed' }.each { problems << "${it.key} ${it.value} without the sandbox" }
-    if (boot31.cases.keySet() != plain.cases.keySet()) problems << "the Boot 3.1 build ran other test cases: ${boot31.cases.keySet()}"
+    def boot31Expected = plain.cases.keySet().findAll { it =~ /BookRepositoryTest|IsbnTest/ }
+    if (boot31.cases.keySet() != boot31Expected) problems << "the Boot 3.1 build ran ${boot31.cases.keySet()}, expected ${boot31Expected}"
     boot31.cases.findAll { it.value != 'passed' }.each { problems << "${it.key} ${it.value} on Boot 3.1" }
     [sandboxed: sandboxed, 'Boot 3.1': boot31].each { name, run ->
         if (!(run.output =~ /\[microvm-sandbox\] sandbox \S+ ready for /)) problems << "the ${name} reports show no sandbox being ready"
