@@ -18,10 +18,10 @@ PACKAGES=podman,crun,conmon,netavark,aardvark-dns,catatonit,iptables,nftables,ip
 INITRD_MODULES="virtio_mmio virtio_blk virtio_console virtio_rng ext4 overlay 9p 9pnet_virtio"
 
 # ---- cache key: content of every file under sandbox-image/ and bootstrap/ --------------
-# (samples/, README.md and the host-side scripts are left out: they do not change the image)
-hash=$(cd "$REPO" && find sandbox-image bootstrap -path sandbox-image/samples -prune -o -type f \
-           ! -name README.md ! -name selftest.sh ! -name install-host.sh \
-           ! -name slow-suite.sh ! -name qemu-half-cpu -print | LC_ALL=C sort |
+# (samples/, host-tools/, README.md, selftest.sh and install-host.sh are left out: they do not
+# change the image)
+hash=$(cd "$REPO" && find sandbox-image bootstrap \( -path sandbox-image/samples -o -path sandbox-image/host-tools \) -prune \
+           -o -type f ! -name README.md ! -name selftest.sh ! -name install-host.sh -print | LC_ALL=C sort |
        while IFS= read -r f; do printf '%s\0' "$f"; cat "$f"; done | sha256sum | cut -c1-16)
 CACHE=${MICROVM_SANDBOX_CACHE:-$HOME/.cache/microvm-sandbox}/guest
 OUT=$CACHE/$hash

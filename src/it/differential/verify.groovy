@@ -17,10 +17,12 @@ def hostBootId = new File('/proc/sys/kernel/random/boot_id').text.trim()
 // OutputTest.recordsWhereItRuns prints where it ran; the values differ by design (checked below),
 // so the comparison sees them masked
 def WHERE = ~/(?m)^RAN-ON-(KERNEL|BOOT-ID)=(\S+)$/
-// the host engine's own log (VM boot and the like, through slf4j-simple) lands in whatever test
-// Surefire has open; it is not output of the tests
+// the host engine's own log (VM boot and the like, through slf4j-simple) and its progress lines
+// ("[microvm-sandbox] starting a sandbox ...") land in whatever test Surefire has open; they are
+// not output of the tests
 def ENGINE_LOG = ~/(?m)^\[[^\]]+\] (TRACE|DEBUG|INFO|WARN|ERROR) dev\.microvmsandbox\..*\n?/
-def output = { String text -> text.replaceAll(ENGINE_LOG, '').replaceAll(WHERE, 'RAN-ON-$1=...') }
+def PROGRESS = ~/(?m)^\[microvm-sandbox\] .*\n?/
+def output = { String text -> text.replaceAll(ENGINE_LOG, '').replaceAll(PROGRESS, '').replaceAll(WHERE, 'RAN-ON-$1=...') }
 // what of a stack trace must survive the trip: causes and the frames of the test code, with lines
 def frames = { String trace ->
     (trace ?: '').readLines().findAll { it ==~ /^(Caused by|Suppressed): .*/ || it ==~ /^\s+at com\.example\.differential\..*/ }

@@ -84,6 +84,20 @@ record SandboxSettings(
         return new SandboxSettings(config, timeout, isolation, List.copyOf(images));
     }
 
+    /**
+     * {@code microvm.sandbox.images}: entries separated by commas or white space, for every class
+     * of the run (before the class's own {@code images}).
+     */
+    static List<String> imageList(String text) {
+        List<String> images = new ArrayList<>();
+        for (String entry : text.split("[,\\s]+")) {
+            if (!entry.isEmpty() && !images.contains(entry)) {
+                images.add(entry);
+            }
+        }
+        return images;
+    }
+
     private static MicroVmSandbox.Isolation isolation(String text) {
         String value = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
         if (value.equals("PER_RUN") || value.equals("PER_CLASS")) {

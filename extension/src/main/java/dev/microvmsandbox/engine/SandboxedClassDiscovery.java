@@ -125,13 +125,13 @@ final class SandboxedClassDiscovery {
         @Override
         public Resolution resolve(MethodSelector selector, Context context) {
             return resolveMethod(
-                    selector.getClassName(), selector.getMethodName(), selector.getParameterTypeNames(), context);
+                    selector.getClassName(), selector.getMethodName(), parameterTypeNames(selector), context);
         }
 
         @Override
         public Resolution resolve(NestedMethodSelector selector, Context context) {
             return resolveMethod(
-                    selector.getNestedClassName(), selector.getMethodName(), selector.getParameterTypeNames(), context);
+                    selector.getNestedClassName(), selector.getMethodName(), parameterTypeNames(selector), context);
         }
 
         @Override
@@ -287,6 +287,26 @@ final class SandboxedClassDiscovery {
                 }
             }
             return Optional.empty();
+        }
+    }
+
+    /**
+     * The selector's parameter types as text: {@code getParameterTypeNames()} since JUnit Platform
+     * 1.10, {@code getMethodParameterTypes()} before (a Spring Boot 3.1 BOM pins 1.9; 6.0 removed it).
+     */
+    static String parameterTypeNames(DiscoverySelector s) {
+        try {
+            if (s instanceof MethodSelector m) {
+                return m.getParameterTypeNames();
+            }
+            return ((NestedMethodSelector) s).getParameterTypeNames();
+        } catch (NoSuchMethodError olderPlatform) {
+            try {
+                return (String)
+                        s.getClass().getMethod("getMethodParameterTypes").invoke(s);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("this JUnit Platform's method selector names no parameter types", e);
+            }
         }
     }
 

@@ -79,7 +79,10 @@ final class SandboxedClassExecution {
             failClass(e);
             return;
         }
+        Progress progress = new Progress(err);
         Sandbox sandbox;
+        Progress.Step boot = progress.step("starting a sandbox for " + descriptor.className() + " ("
+                + settings.config().memory() + " memory, " + settings.config().cpus() + " vCPUs)");
         try {
             sandbox = sandboxes.acquire(settings);
         } catch (RuntimeException e) {
@@ -89,14 +92,17 @@ final class SandboxedClassExecution {
                             : new SandboxException(
                                     "the sandbox for " + descriptor.className() + " could not start: " + e, e));
             return;
+        } finally {
+            boot.close();
         }
         try {
-            sandboxes.preloadImages(sandbox, images, sources);
+            sandboxes.preloadImages(sandbox, images, sources, progress);
         } catch (RuntimeException e) {
             sandboxes.release(sandbox, settings);
             failClass(e);
             return;
         }
+        progress.ready("sandbox " + sandbox.id() + " ready for " + descriptor.className());
         GuestRun run = new GuestRun(descriptor);
         GuestEventAdapter adapter = new GuestEventAdapter(run, listener, out, err);
         try {

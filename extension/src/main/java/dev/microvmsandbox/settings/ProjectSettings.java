@@ -21,8 +21,8 @@ import org.apiguardian.api.API;
  * {@code backend}, {@code images}, {@code env} and {@code systemProperties}. Absent keys stay unset,
  * so each path keeps its own defaults.
  *
- * <p>Lists ({@code images}, {@code env}, {@code systemProperties}) are comma-separated; a comma inside
- * an entry is written {@code \,}. {@code env} entries are {@code NAME=value}, as in the annotation, or
+ * <p>Lists ({@code images}, {@code env}, {@code systemProperties}) are comma-separated ({@code images}
+ * also one per line); a comma inside an entry is written {@code \,}. {@code env} entries are {@code NAME=value}, as in the annotation, or
  * a bare {@code NAME}, which passes the host's value of that variable (and nothing when the host has
  * none): nothing else of the host's environment reaches a guest. {@code systemProperties} names the
  * host system properties a guest JVM gets, {@code *} matching any run of characters
@@ -313,8 +313,13 @@ public final class ProjectSettings {
                 }
                 return v.toLowerCase(Locale.ROOT);
             });
+            // one per line is fine too, as a pom's list is often written; the same entry twice counts once
             images = value(
-                    IMAGES, "docker-archive:target/images/redis.tar,postgres:16-alpine", ProjectSettings::splitList);
+                    IMAGES,
+                    "docker-archive:target/images/redis.tar,postgres:16-alpine",
+                    v -> splitList(v.replace('\r', '\n').replace('\n', ',')).stream()
+                            .distinct()
+                            .toList());
             if (images == null) {
                 images = List.of();
             }

@@ -41,6 +41,7 @@ class PackageRulesTest {
         MAY_USE.put("engine", Set.of("", "backend", "backend.selection", "channel", "containerimage", "settings"));
         MAY_USE.put("guest", Set.of("channel"));
         MAY_USE.put("fork", Set.of("backend", "backend.selection", "containerimage", "hostfs", "settings"));
+        MAY_USE.put("testcontainers", Set.of());
         MAY_USE.put(
                 "cli",
                 Set.of("backend", "backend.qemu", "backend.selection", "guestimage", "containerimage", "hostfs"));

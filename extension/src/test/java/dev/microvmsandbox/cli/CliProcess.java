@@ -35,7 +35,8 @@ public final class CliProcess implements AutoCloseable {
                 System.getProperty("java.class.path"),
                 "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
                 "-Dmicrovm.sandbox.repo=" + System.getProperty("microvm.sandbox.repo", ""),
-                // the QEMU this run uses (a slowed one in sandbox-image/slow-suite.sh), as a second build would
+                // the QEMU this run uses (a slowed one in sandbox-image/host-tools/slow-suite.sh), as a second build
+                // would
                 "-Dmicrovm.sandbox.qemu=" + System.getProperty("microvm.sandbox.qemu", ""),
                 SandboxCli.class.getName()));
         command.addAll(List.of(args));

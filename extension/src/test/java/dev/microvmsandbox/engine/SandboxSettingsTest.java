@@ -98,6 +98,26 @@ class SandboxSettingsTest {
     }
 
     @Test
+    void imagesFromTheParameterComeFirstAndAddUpWithTheAnnotations() {
+        Map<String, String> p = Map.of(
+                "microvm.sandbox.images",
+                " docker-archive:target/images/postgres.tar,\n redis:7\n  docker-archive:target/images/postgres.tar ,");
+
+        SandboxSettings fromParameter = SandboxSettings.resolve(BASE, params(p), SandboxAnnotation.DEFAULTS);
+        SandboxSettings both = SandboxSettings.resolve(
+                BASE,
+                params(p),
+                new SandboxAnnotation("", 0, "", List.of("redis:7", "oci-archive:x.tar"), List.of(), "DEFAULT"));
+
+        assertThat(fromParameter.images()).containsExactly("docker-archive:target/images/postgres.tar", "redis:7");
+        assertThat(both.images())
+                .containsExactly("docker-archive:target/images/postgres.tar", "redis:7", "oci-archive:x.tar");
+        assertThat(SandboxSettings.resolve(BASE, params(Map.of()), SandboxAnnotation.DEFAULTS)
+                        .images())
+                .isEmpty();
+    }
+
+    @Test
     void wrongAnnotationValuesNameTheAttributeAndAnExample() {
         assertThatThrownBy(() -> resolve(new SandboxAnnotation("lots", 0, "", List.of(), List.of(), "DEFAULT")))
                 .hasMessageContaining("memory = \"lots\"")

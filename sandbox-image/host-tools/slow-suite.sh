@@ -3,10 +3,10 @@
 # half a CPU (qemu-half-cpu as microvm.sandbox.qemu), every test bound scaled by SCALE: proof that
 # no verdict depends on the machine's speed. Not part of the default suite; run it before a change
 # to timing, under vm-slot on a shared machine. Needs root (cgroups) and a built library.
-#   sandbox-image/slow-suite.sh [SCALE [MAVEN ARGS...]]   SCALE: whole number, default 3;
-#   for example: sandbox-image/slow-suite.sh 3 -Dit.test=StopCauseIT -Dinvoker.skip
+#   sandbox-image/host-tools/slow-suite.sh [SCALE [MAVEN ARGS...]]   SCALE: whole number, default 3;
+#   for example: sandbox-image/host-tools/slow-suite.sh 3 -Dit.test=StopCauseIT -Dinvoker.skip
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 scale=${1:-3}
 [ $# -gt 0 ] && shift
 case "$scale" in '' | *[!0-9]* | 0) echo "slow-suite: SCALE must be a whole number >= 1, was '$scale'" >&2; exit 2;; esac
@@ -14,7 +14,7 @@ start=$SECONDS
 rc=0
 # -Dtest=none: no unit tests, Failsafe and the Invoker still run
 mvn -B verify -pl .,extension,integration-tests \
-    -Dmicrovm.sandbox.qemu="$PWD/sandbox-image/qemu-half-cpu" \
+    -Dmicrovm.sandbox.qemu="$PWD/sandbox-image/host-tools/qemu-half-cpu" \
     -Dtest.timeScale="$scale" -Dit.timeoutInSeconds=$((3600 * scale)) \
     -Dmicrovm.sandbox.bootTimeout=$((3 * scale))m \
     -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dinvoker.test=hostile "$@" || rc=$?
