@@ -29,9 +29,12 @@ final class LeftoverContainers {
     private LeftoverContainers() {}
 
     static void sweepOnce(DockerEngine engine) {
-        if (!SWEPT.add(engine.endpoint())) {
-            return;
+        if (SWEPT.add(engine.endpoint())) {
+            sweep(engine);
         }
+    }
+
+    static void sweep(DockerEngine engine) {
         try {
             for (Container c : engine.managedContainers()) {
                 leftoverBecause(c, Instant.now()).ifPresent(why -> {

@@ -1,5 +1,6 @@
 package dev.microvmsandbox.backend.kata.kubernetes;
 
+import dev.microvmsandbox.backend.ByteSize;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.kata.ContainerRecipe;
 import dev.microvmsandbox.backend.kata.RunOwner;
@@ -24,9 +25,9 @@ final class SandboxPod {
             String name, String namespace, KataKubernetesSettings settings, SandboxConfig config, RunOwner owner) {
         String image = settings.image().orElseThrow();
         Map<String, Quantity> limits = Map.of(
-                "memory", new Quantity(Long.toString(config.memory().bytes())),
+                "memory", mebibytes(config.memory()),
                 "cpu", new Quantity(Integer.toString(config.cpus())),
-                "ephemeral-storage", new Quantity(Long.toString(config.disk().bytes())));
+                "ephemeral-storage", mebibytes(config.disk()));
         PodBuilder pod = new PodBuilder()
                 .withNewMetadata()
                 .withName(name)
@@ -68,5 +69,10 @@ final class SandboxPod {
                 .ifPresent(
                         secret -> pod.editSpec().addNewImagePullSecret(secret).endSpec());
         return pod.build();
+    }
+
+    /** {@code 2048Mi}: sizes come in whole mebibytes at least, and read as Kubernetes writes them. */
+    private static Quantity mebibytes(ByteSize size) {
+        return new Quantity(size.mebibytes() + "Mi");
     }
 }
