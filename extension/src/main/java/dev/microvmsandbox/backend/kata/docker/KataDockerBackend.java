@@ -101,9 +101,11 @@ public final class KataDockerBackend implements Backend {
             return new Availability(false, report);
         }
         Info info;
+        String product;
         try {
             info = engine.info();
-            report.add("ok    engine: " + engine.product() + " at " + settings.endpoint());
+            product = engine.product();
+            report.add("ok    engine: " + product + " at " + settings.endpoint());
         } catch (RuntimeException e) {
             report.add(Availability.FAIL + "  the Docker Engine API at " + settings.endpoint() + " does not answer ("
                     + AttachedContainer.firstLine(e) + "). Fix: start the engine, or set " + KataDockerSettings.ENDPOINT
@@ -120,7 +122,7 @@ public final class KataDockerBackend implements Backend {
         } else {
             report.add("ok    " + boundary.describe());
         }
-        Optional<String> offered = runtimeProblem(info);
+        Optional<String> offered = runtimeProblem(info, product.startsWith("Podman"));
         if (offered.isPresent()) {
             usable = false;
             report.add(Availability.FAIL + "  " + offered.get());
@@ -146,13 +148,14 @@ public final class KataDockerBackend implements Backend {
     }
 
     /** Why the engine cannot run the configured runtime, if it visibly cannot. */
-    private Optional<String> runtimeProblem(Info info) {
+    private Optional<String> runtimeProblem(Info info, boolean podman) {
         Map<String, ?> runtimes = info.getRuntimes() == null ? Map.of() : info.getRuntimes();
         if (runtimes.containsKey(settings.runtime())) {
             return Optional.empty();
         }
-        // Docker 23+ runs a containerd shim named io.containerd.NAME.v2 from its PATH without configuration
-        if (settings.runtime().matches("io\\.containerd\\.[a-z0-9.-]+\\.v2")) {
+        // Docker 23+ runs a containerd shim named io.containerd.NAME.v2 from its PATH without
+        // configuration; podman knows only the runtimes its containers.conf lists (Kata as "kata")
+        if (!podman && settings.runtime().matches("io\\.containerd\\.[a-z0-9.-]+\\.v2")) {
             return Optional.empty();
         }
         return Optional.of("the engine at " + settings.endpoint() + " offers the runtimes "

@@ -186,7 +186,7 @@ class KataDockerIT {
     void aGuestWhoseAgentDiesFailsWithTheCauseAndItsContainerIsRemoved() throws Exception {
         Sandbox sandbox = backend().start(SandboxConfig.defaults().withMemory("1g"));
         try {
-            CommandResult r = sandbox.exec(Command.shell("kill -9 $(pgrep -f dev.microvmsandbox.guest.GuestAgent)")
+            CommandResult r = sandbox.exec(Command.shell("kill -9 $(pgrep -f 'agent[.]args')")
                     .withTimeout(Duration.ofMinutes(1)));
             assertThat(r).isNotNull();
         } catch (RuntimeException expected) {
