@@ -55,7 +55,7 @@ public final class MicroVmSandboxEngine implements TestEngine {
      * sandbox of an execution is needed.
      */
     public MicroVmSandboxEngine() {
-        this((SandboxSource) parameters -> new ChosenBackend(parameters)::start);
+        this((SandboxSource) ChosenBackend::new);
     }
 
     /** An engine whose sandboxes all come from {@code starter}, whatever the configuration says. */
@@ -126,7 +126,7 @@ public final class MicroVmSandboxEngine implements TestEngine {
                 sandboxSource.forExecution(request.getConfigurationParameters()::get);
         Map<String, String> guestConfiguration = GuestConfiguration.from(request.getConfigurationParameters());
         try (Sandboxes sandboxes = new Sandboxes(starter)) {
-            scheduler.run(classes, MicroVmSandboxEngine::memoryOf, cls -> {
+            scheduler.run(classes, cls -> usesHostMemory(starter) ? memoryOf(cls) : 0, cls -> {
                 Optional<String> refused = scheduler.problem().or(deadline::problem);
                 if (refused.isPresent()) {
                     listener.executionStarted(cls);
@@ -147,8 +147,13 @@ public final class MicroVmSandboxEngine implements TestEngine {
         return cls.settings().map(s -> s.config().memory().bytes()).orElse(0L);
     }
 
-    /** The configured backend, chosen once, when the first sandbox is started. */
-    private static final class ChosenBackend {
+    /** Whether the sandboxes {@code starter} makes take this host's memory (a cluster's do not). */
+    private static boolean usesHostMemory(Function<SandboxConfig, Sandbox> starter) {
+        return !(starter instanceof ChosenBackend chosen) || chosen.usesHostMemory();
+    }
+
+    /** The configured backend, chosen once, when the first sandbox is started (or its memory counted). */
+    private static final class ChosenBackend implements Function<SandboxConfig, Sandbox> {
         private final Function<String, Optional<String>> parameters;
         private Backend backend;
 
@@ -156,15 +161,25 @@ public final class MicroVmSandboxEngine implements TestEngine {
             this.parameters = parameters;
         }
 
-        Sandbox start(SandboxConfig config) {
-            Backend chosen;
-            synchronized (this) {
-                if (backend == null) {
-                    backend = BackendSelection.standard().choose(parameters);
-                }
-                chosen = backend;
+        private synchronized Backend backend() {
+            if (backend == null) {
+                backend = BackendSelection.standard().choose(parameters);
             }
-            return chosen.start(config);
+            return backend;
+        }
+
+        @Override
+        public Sandbox apply(SandboxConfig config) {
+            return backend().start(config);
+        }
+
+        /** True also when no backend can be chosen: then every class fails on its start anyway. */
+        boolean usesHostMemory() {
+            try {
+                return backend().usesHostMemory();
+            } catch (SandboxException e) {
+                return true;
+            }
         }
     }
 

@@ -15,7 +15,8 @@ import org.apiguardian.api.API;
 
 /**
  * The process the bootstrap starts in the guest: it serves the host's requests (commands, files,
- * test runs) over the virtio-serial port named {@value #PORT_NAME}.
+ * test runs) over the virtio-serial port named {@value #PORT_NAME}, or, in a container, over its
+ * standard input and the output the bootstrap names ({@code --stdio FD}; stdout without one).
  *
  * <p>It trusts the host and nothing else; it is the only user of the port.
  */
@@ -45,7 +46,9 @@ public final class GuestAgent {
         TestcontainersEnvironment.apply();
         // tells the host-side engine and filter, which are on this classpath too, to stay out of the way
         System.setProperty("microvm.sandbox.guest", "true");
-        Channel channel = portChannel();
+        Channel channel = args.length > 0 && args[0].equals("--stdio")
+                ? stdioChannel(args.length > 1 ? args[1] : null)
+                : portChannel();
         // tests' output reaches the host through events only, never the slow serial console
         TestOutput.install();
         GuestAgent agent = new GuestAgent(channel);
@@ -118,6 +121,25 @@ public final class GuestAgent {
             }
         };
         return new Channel("agent", in, out, Frame.MAX_PAYLOAD, port);
+    }
+
+    /**
+     * The channel on stdin and {@code outputFd}: a descriptor of its own keeps what the JVM itself
+     * prints on stdout (warnings, a crash report) out of the channel's byte stream.
+     */
+    private static Channel stdioChannel(String outputFd) throws IOException {
+        OutputStream out;
+        if (outputFd == null) {
+            out = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+            System.setOut(System.err);
+        } else if (outputFd.matches("[0-9]{1,4}")) {
+            // append: never truncate what the descriptor names (a pipe here)
+            out = new java.io.FileOutputStream("/proc/self/fd/" + outputFd, true);
+        } else {
+            throw new IOException("--stdio takes a file descriptor number, not " + outputFd);
+        }
+        return new Channel(
+                "agent", new java.io.FileInputStream(java.io.FileDescriptor.in), out, Frame.MAX_PAYLOAD, out);
     }
 
     /** With no udev there is no /dev/virtio-ports link: the port's name is in sysfs. */
