@@ -3,30 +3,44 @@
 #   vmlinux (uncompressed stock Debian kernel), initrd.img (busybox + a few modules),
 #   rootfs.ext4 (read-only root: podman, crun, JRE 17, bootstrap), images/busybox.tar,
 #   manifest.json (with size and sha256 of each of those files).
-# Usage: sandbox-image/build.sh [--print-dir]
+# Usage: sandbox-image/build.sh [--oci] [--print-dir]
 # The last line on stdout is the output directory; progress goes to stderr.
 # --print-dir: only print the directory this source tree builds to (exit 1 if not built).
+# --oci: build the same root filesystem (without the kernel) as a container image archive,
+#        sandbox.tar, for the Kata backends (see oci-archive.sh), into .../oci/<hash>/.
 set -euo pipefail
+MODE=vm
+PRINT_DIR=
+for arg in "$@"; do
+    case $arg in
+        --oci) MODE=oci ;;
+        --print-dir) PRINT_DIR=1 ;;
+        *) echo "usage: $0 [--oci] [--print-dir]" >&2; exit 2 ;;
+    esac
+done
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$HERE")
 # shellcheck disable=SC2034 # the log prefix common.sh reads
 TAG=sandbox-image
 . "$HERE/common.sh"
+. "$HERE/oci-archive.sh"
 PACKAGES=podman,crun,conmon,netavark,aardvark-dns,catatonit,iptables,nftables,iproute2,openjdk-17-jre-headless,busybox,kmod,ca-certificates,curl,linux-image-amd64
 # modules the initramfs needs to reach the root (dependencies are resolved below)
 INITRD_MODULES="virtio_mmio virtio_blk virtio_console virtio_rng ext4 overlay 9p 9pnet_virtio"
 
 # ---- cache key: content of every file under sandbox-image/ and bootstrap/ --------------
-# (samples/, README.md, selftest.sh and install-host.sh are left out: they do not change the image)
-hash=$(cd "$REPO" && find sandbox-image bootstrap -path sandbox-image/samples -prune -o -type f \
-           ! -name README.md ! -name selftest.sh ! -name install-host.sh -print | LC_ALL=C sort |
+# (samples/, host-tools/, README.md, selftest.sh and install-host.sh are left out: they do not
+# change the image)
+hash=$(cd "$REPO" && find sandbox-image bootstrap \( -path sandbox-image/samples -o -path sandbox-image/host-tools \) -prune \
+           -o -type f ! -name README.md ! -name selftest.sh ! -name install-host.sh -print | LC_ALL=C sort |
        while IFS= read -r f; do printf '%s\0' "$f"; cat "$f"; done | sha256sum | cut -c1-16)
 CACHE=${MICROVM_SANDBOX_CACHE:-$HOME/.cache/microvm-sandbox}/guest
+[ "$MODE" = oci ] && CACHE=$(dirname "$CACHE")/oci
 OUT=$CACHE/$hash
 
 if [ -f "$OUT/manifest.json" ]; then echo "$OUT"; exit 0; fi
-if [ "${1:-}" = --print-dir ]; then echo "$OUT"; exit 1; fi
+if [ -n "$PRINT_DIR" ]; then echo "$OUT"; exit 1; fi
 
 # ---- host tools, root, work directory ----------------------------------------------------
 mapfile -t need < <(missing_packages mmdebstrap:mmdebstrap mkfs.ext4:e2fsprogs cpio:cpio depmod:kmod \
@@ -43,21 +57,25 @@ log "mmdebstrap $SUITE (minbase + podman, JRE 17, kernel modules)"
 t=$SECONDS
 # INITRD=No: the kernel's postinst would otherwise spend ~15 s on an initramfs we never use.
 # man1 must exist for the JRE's update-alternatives.
+# A container runs on its VM's kernel: the OCI image leaves the kernel package (the last) out.
+[ "$MODE" = oci ] && PACKAGES=${PACKAGES%,linux-image-amd64}
 # shellcheck disable=SC2016 # $1 is expanded by mmdebstrap's hook shell, not here
 INITRD=No debian_tree minbase "$PACKAGES" "$ROOT" --setup-hook='mkdir -p "$1/usr/share/man/man1"'
 log "mmdebstrap done in $(( SECONDS - t ))s"
 
-for dir in "$ROOT"/lib/modules/*/; do KVER=$(basename "$dir"); break; done
-MODDIR=$ROOT/lib/modules/$KVER
+if [ "$MODE" = vm ]; then
+    for dir in "$ROOT"/lib/modules/*/; do KVER=$(basename "$dir"); break; done
+    MODDIR=$ROOT/lib/modules/$KVER
 
-# Prune kernel modules no VM without hardware needs (saves ~250 MB); keep net, fs,
-# crypto, lib, virtio, block, char and the virtual network drivers (veth, bridge, ...).
-rm -rf "$MODDIR"/kernel/sound "$MODDIR"/kernel/net/{bluetooth,wireless,mac80211}
-for d in "$MODDIR"/kernel/drivers/*; do
-    case ${d##*/} in block|char|virtio|net|crypto|md) ;; *) rm -rf "$d" ;; esac
-done
-rm -rf "$MODDIR"/kernel/drivers/net/{ethernet,wireless,usb,can,phy,wwan,ieee802154,hamradio,arcnet,fddi,appletalk,wan,dsa,mdio,pcs,plip,slip,fjes,hyperv,thunderbolt}
-depmod -b "$ROOT" "$KVER"
+    # Prune kernel modules no VM without hardware needs (saves ~250 MB); keep net, fs,
+    # crypto, lib, virtio, block, char and the virtual network drivers (veth, bridge, ...).
+    rm -rf "$MODDIR"/kernel/sound "$MODDIR"/kernel/net/{bluetooth,wireless,mac80211}
+    for d in "$MODDIR"/kernel/drivers/*; do
+        case ${d##*/} in block|char|virtio|net|crypto|md) ;; *) rm -rf "$d" ;; esac
+    done
+    rm -rf "$MODDIR"/kernel/drivers/net/{ethernet,wireless,usb,can,phy,wwan,ieee802154,hamradio,arcnet,fddi,appletalk,wan,dsa,mdio,pcs,plip,slip,fjes,hyperv,thunderbolt}
+    depmod -b "$ROOT" "$KVER"
+fi
 
 # our files: static config, bootstrap; nothing from the build host (resolv.conf!)
 cp -a "$HERE/rootfs-overlay/." "$ROOT/"
@@ -65,6 +83,14 @@ mkdir -p "$ROOT/sandbox/bootstrap"
 cp -a "$REPO/bootstrap/." "$ROOT/sandbox/bootstrap/"
 chmod 0755 "$ROOT"/sandbox/bootstrap/*
 mkdir -p "$ROOT/var/lib/containers" "$ROOT/work"
+
+if [ "$MODE" = oci ]; then
+    write_oci_archive "$ROOT" "$WORK" "localhost/microvm-sandbox/sandbox:$hash" "$hash"
+    rm -rf "$ROOT"
+    publish
+    echo "$OUT"
+    exit 0
+fi
 
 # ---- kernel: uncompressed vmlinux (PVH entry; no decompression under TCG) ------------------
 VMLINUZ=$ROOT/boot/vmlinuz-$KVER

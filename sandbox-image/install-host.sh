@@ -4,9 +4,10 @@
 # (cached by content hash, so a second run returns at once).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-# podman: the real-engine export test (HostPodmanExportTest); it skips where podman is absent
+# podman: the real-engine export test (HostPodmanExportTest) and the kata-docker tests (they skip
+# where podman is absent); catatonit: podman kube play's pause image (PodManifestKubePlayIT);
 # and the shell linter the project's own build runs on bootstrap/ and sandbox-image/ (shellcheck)
-PACKAGES=(qemu-system-x86 qemu-utils mmdebstrap e2fsprogs busybox-static cpio kmod xz-utils zstd util-linux podman shellcheck)
+PACKAGES=(qemu-system-x86 qemu-utils mmdebstrap e2fsprogs busybox-static cpio kmod xz-utils zstd util-linux podman catatonit shellcheck)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

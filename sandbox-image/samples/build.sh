@@ -1,9 +1,15 @@
 #!/bin/bash
 # Builds the container images the sample projects use, from Debian packages only, as
 # docker-archive files that `podman load` (and `docker load`) accept:
-#   redis.tar   localhost/samples/redis:7    Debian redis-server, no config file, port 6379
-#   webapp.tar  localhost/samples/webapp:1   busybox httpd + a CGI that INCRs "hits" in redis
-#                                            (host alias "redis"), port 8080
+#   redis.tar     localhost/samples/redis:7 (also :7-alpine)   Debian redis-server, no config
+#                                                               file, port 6379
+#   webapp.tar    localhost/samples/webapp:1   busybox httpd + a CGI that INCRs "hits" in redis
+#                                              (host alias "redis"), port 8080
+#   postgres.tar  localhost/samples/postgres:16-alpine (also :15)   Debian's PostgreSQL 15 with
+#                 the official image's entrypoint contract (POSTGRES_USER/PASSWORD/DB, initdb,
+#                 /docker-entrypoint-initdb.d), port 5432; without LLVM (JIT), perl or locales
+# The tags are the ones Testcontainers' modules ask for (postgres:16-alpine, redis:7-alpine): in
+# the sandbox a requested name finds the preloaded image with the same repository and tag.
 # No docker or podman on the build host: mmdebstrap makes the root filesystem, the layer tar,
 # image config and manifest.json are written here.
 #
@@ -71,10 +77,11 @@ rootfs() {
     log "$name: rootfs in $(( SECONDS - t ))s ($(du -sm "$WORK/$name.root" | cut -f1) MiB)"
 }
 
-# archive NAME REF CONFIG_JSON: one-layer docker-archive $WORK/NAME.tar from $WORK/NAME.root.
-# CONFIG_JSON is the image's "config" object (Cmd, Env, ExposedPorts, ...).
+# archive NAME "REF..." CONFIG_JSON: one-layer docker-archive $WORK/NAME.tar from $WORK/NAME.root,
+# named by every REF (space-separated). CONFIG_JSON is the image's "config" object (Cmd, Env,
+# ExposedPorts, ...).
 archive() {
-    local name=$1 ref=$2 config=$3
+    local name=$1 refs=$2 config=$3
     local A=$WORK/$name.archive
     mkdir -p "$A"
     # device nodes, mounts and runtime state are the container engine's business, not the image's
@@ -85,9 +92,10 @@ archive() {
     local layer; layer=$(sha256sum < "$A/layer.tar" | cut -d' ' -f1)
     mkdir -p "$A/$layer"
     mv "$A/layer.tar" "$A/$layer/layer.tar"
-    python3 - "$A" "$layer" "$ref" "$config" "$CREATED" <<'PY'
+    python3 - "$A" "$layer" "$refs" "$config" "$CREATED" <<'PY'
 import hashlib, json, sys
-a, layer, ref, config, created = sys.argv[1:]
+a, layer, refs, config, created = sys.argv[1:]
+refs = refs.split()
 cfg = {"architecture": "amd64", "os": "linux", "created": created,
        "config": json.loads(config),
        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + layer]},
@@ -95,20 +103,23 @@ cfg = {"architecture": "amd64", "os": "linux", "created": created,
 data = json.dumps(cfg, sort_keys=True, separators=(",", ":")).encode()
 digest = hashlib.sha256(data).hexdigest()
 open(f"{a}/{digest}.json", "wb").write(data)
-repo, tag = ref.rsplit(":", 1)
-json.dump([{"Config": f"{digest}.json", "RepoTags": [ref], "Layers": [f"{layer}/layer.tar"]}],
+repositories = {}
+for ref in refs:
+    repo, tag = ref.rsplit(":", 1)
+    repositories.setdefault(repo, {})[tag] = layer
+json.dump([{"Config": f"{digest}.json", "RepoTags": refs, "Layers": [f"{layer}/layer.tar"]}],
           open(f"{a}/manifest.json", "w"))
-json.dump({repo: {tag: layer}}, open(f"{a}/repositories", "w"))
+json.dump(repositories, open(f"{a}/repositories", "w"))
 PY
     tar -C "$A" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf "$WORK/$name.tar" .
     rm -rf "$A"
-    log "$name: $name.tar ($ref, $(( $(stat -c %s "$WORK/$name.tar") / 1048576 )) MiB)"
+    log "$name: $name.tar ($refs, $(( $(stat -c %s "$WORK/$name.tar") / 1048576 )) MiB)"
 }
 
 # ---- redis: Debian's redis-server, run with no config file (Debian's binds 127.0.0.1 and
 #      logs to a file); it logs "Ready to accept connections" to stdout ----------------------
 rootfs redis redis-server
-archive redis localhost/samples/redis:7 '{
+archive redis "localhost/samples/redis:7 localhost/samples/redis:7-alpine" '{
   "Env":["'"$PATH_ENV"'"],
   "Cmd":["redis-server","--protected-mode","no"],
   "ExposedPorts":{"6379/tcp":{}},
@@ -127,6 +138,23 @@ archive webapp localhost/samples/webapp:1 '{
   "Cmd":["/usr/local/bin/webapp"],
   "ExposedPorts":{"8080/tcp":{}},
   "Labels":{"org.opencontainers.image.title":"samples/webapp","org.opencontainers.image.description":"busybox httpd + redis-cli counter"}}'
+
+# ---- postgres: Debian's postgresql-15 behind the official image's entrypoint contract
+#      (postgres/docker-entrypoint.sh); postgres/customize.sh purges what the server does not
+#      need to start (LLVM, perl, locales, ...) and installs the entrypoint ----------------------
+PG_BIN=/usr/lib/postgresql/15/bin
+rootfs postgres postgresql-15 \
+    --dpkgopt='path-exclude=/usr/lib/postgresql/15/lib/bitcode/*' \
+    --dpkgopt='path-exclude=/usr/lib/postgresql/15/lib/llvmjit*' \
+    --customize-hook="$HERE/postgres/customize.sh"
+archive postgres "localhost/samples/postgres:16-alpine localhost/samples/postgres:15" '{
+  "Env":["PATH='"$PG_BIN"':/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","LANG=C.UTF-8","PGDATA=/var/lib/postgresql/data"],
+  "Entrypoint":["docker-entrypoint.sh"],
+  "Cmd":["postgres"],
+  "StopSignal":"SIGINT",
+  "ExposedPorts":{"5432/tcp":{}},
+  "Volumes":{"/var/lib/postgresql/data":{}},
+  "Labels":{"org.opencontainers.image.title":"samples/postgres","org.opencontainers.image.description":"Debian bookworm postgresql-15 behind the official postgres image entrypoint contract"}}'
 
 # ---- index, then publish atomically ------------------------------------------------------
 python3 - "$WORK" "$hash" <<'PY'

@@ -2,6 +2,9 @@ def check = evaluate(new File(itCommon))
 check(basedir, [
     'com.example.orders.OrderTotalsTest'     : ['sumsLines', 'appliesDiscountRoundingHalfUp', 'rejectsNonPositiveQuantity',
                                                 'recordsTheKernelItRunsOn'],
-    'com.example.orders.HostIsolationTest'   : ['hostEnvironmentDoesNotLeakIn', 'hostSecretsAreNotVisible', 'cannotReachTheInternet'],
-    'com.example.orders.CustomRedisImageTest': ['runsTheImageBuiltInTheSandbox'],
-], 1)
+    'com.example.orders.HostIsolationTest'   : ['hostEnvironmentDoesNotLeakIn', 'hostSecretsAreNotVisible', 'cannotReachTheInternet',
+                                                'recordsTheMachineItRunsOn'],
+    'com.example.orders.CustomRedisImageTest': ['runsTheImageBuiltInTheSandbox', 'recordsTheMachineItRunsOn'],
+], 3)
+
+

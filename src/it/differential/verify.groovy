@@ -1,5 +1,6 @@
 // The differential check: the same classes ran plainly (Jupiter on the host) and sandboxed (strict
-// setup, every class in a VM), each twice, once reported by method name and once by display name.
+// setup: the whole forked test JVM in a VM), each twice, once reported by method name and once by
+// display name.
 // For each pair it asserts that the Surefire reports agree: the same report files with the same
 // counts, and per test case the same outcome, exception type, message, output and test-code stack
 // frames. It also asserts that the plain run ran on the host and the sandboxed one in a guest.
@@ -16,10 +17,12 @@ def hostBootId = new File('/proc/sys/kernel/random/boot_id').text.trim()
 // OutputTest.recordsWhereItRuns prints where it ran; the values differ by design (checked below),
 // so the comparison sees them masked
 def WHERE = ~/(?m)^RAN-ON-(KERNEL|BOOT-ID)=(\S+)$/
-// the host engine's own log (VM boot and the like, through slf4j-simple) lands in whatever test
-// Surefire has open; it is not output of the tests
+// the host engine's own log (VM boot and the like, through slf4j-simple) and its progress lines
+// ("[microvm-sandbox] starting a sandbox ...") land in whatever test Surefire has open; they are
+// not output of the tests
 def ENGINE_LOG = ~/(?m)^\[[^\]]+\] (TRACE|DEBUG|INFO|WARN|ERROR) dev\.microvmsandbox\..*\n?/
-def output = { String text -> text.replaceAll(ENGINE_LOG, '').replaceAll(WHERE, 'RAN-ON-$1=...') }
+def PROGRESS = ~/(?m)^\[microvm-sandbox\] .*\n?/
+def output = { String text -> text.replaceAll(ENGINE_LOG, '').replaceAll(PROGRESS, '').replaceAll(WHERE, 'RAN-ON-$1=...') }
 // what of a stack trace must survive the trip: causes and the frames of the test code, with lines
 def frames = { String trace ->
     (trace ?: '').readLines().findAll { it ==~ /^(Caused by|Suppressed): .*/ || it ==~ /^\s+at com\.example\.differential\..*/ }
@@ -74,7 +77,9 @@ def pairs = [
         'com.example.differential.BeforeAllFailureTest | '                              : 'error',
         'com.example.differential.AfterAllFailureTest | '                               : 'error',
         'com.example.differential.DisabledClassTest | neverRuns'                        : 'skipped',
-        'com.example.differential.OutputTest | printsToStdoutAndStderr'                 : 'passed']],
+        'com.example.differential.OutputTest | printsToStdoutAndStderr'                 : 'passed',
+        'com.example.differential.BuildConfigurationTest | seesTheConfigurationParameter' : 'passed',
+        'com.example.differential.BuildConfigurationTest | seesTheSystemProperty'       : 'passed']],
     ['plain-display-names-reports', 'sandboxed-display-names-reports', [
         'A class with a custom name | custom display name'                              : 'passed',
         'A class with a custom name | fails under a name with \u00fcmlauts, <markup> & emoji \uD83D\uDE00': 'failure',

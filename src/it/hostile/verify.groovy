@@ -1,8 +1,10 @@
 // Checks, from outside, that every attack of the hostile project was contained: the host's files,
 // environment and listener are untouched, no qemu of this build survives, the ordinary classes
-// passed, and each attacked class is reported with a cause a person understands. Throws (fails the
-// Invoker build) on any problem. Writes the table | attack | expected | observed | to the build log
-// and to target/attack-table.md.
+// passed, and each attacked class is reported with a cause a person understands. The strict setup
+// runs each Failsafe fork in a sandbox; a fork that dies (System.exit, halt, kernel panic, timeout)
+// is recorded in its execution's summary (target/hostile-summaries/) and the fork launcher says why
+// on the build log. Throws (fails the Invoker build) on any problem. Writes the table
+// | attack | expected | observed | to the build log and to target/attack-table.md.
 import groovy.xml.XmlSlurper
 import java.security.MessageDigest
 
@@ -72,6 +74,22 @@ try {
         r != null && methods.every { r[it]?.status == 'passed' }
     }
     def out = { String simple -> (outputs[P + simple] ?: '').toString() }
+
+    // ---- crashed forks: Failsafe's summaries name the crashed class and its exit code ---------------
+    def crashes = [:]   // simple class name -> [exit: code, text: the crash message]
+    def summaries = new File(target, 'hostile-summaries')
+    if (summaries.isDirectory()) {
+        summaries.eachFileMatch(~/.*\.xml/) { f ->
+            def message = new XmlSlurper().parse(f).failureMessage.text()
+            message.split(/(?=The forked VM terminated|There was a timeout)/).each { block ->
+                def exit = (block =~ /Process Exit Code: (\d+)/).with { it.find() ? it.group(1) : null }
+                (block =~ /(?m)^\s*com\.example\.hostile\.(\w+)\s*$/).each { crashes[it[1]] = [exit: exit, text: block] }
+            }
+        }
+    }
+    println "[verify] crashed forks: ${crashes.collectEntries { k, v -> [k, v.exit] }}"
+    def buildLogText = new File(basedir, 'build.log').with { it.isFile() ? it.text : '' }
+    def crashed = { String simple -> crashes[simple] == null ? 'no crash recorded' : "fork exited with status ${crashes[simple].exit}" }
     def row = { String attack, String expected, String observed, boolean ok ->
         rows << [attack, expected, (ok ? '' : '**NOT CONTAINED** ') + observed]
         if (!ok) fail("${attack}: expected ${expected}; observed ${observed}")
@@ -134,7 +152,7 @@ try {
     def testClasses = new File(target, 'test-classes')
     def planted = []
     testClasses.eachFileRecurse { if (it.name.startsWith('planted-by-hostile')) planted << it.path }
-    row('write into the shared classpath (`/run/msb/cp`, also after `mount -o remount,rw`) (`WriteSharedFilesTest`)',
+    row('write into the shared files (the class path at its host paths, `/run/msb/host`, `/run/msb/cp`, also after `mount -o remount,rw`) (`WriteSharedFilesTest`)',
             'refused; host `target/test-classes` unchanged',
             "${cls('WriteSharedFilesTest')?.classpathIsReadOnly?.status}; ${before.size() - 1} host files hashed, changed: ${changed ?: 'none'}, planted: ${planted ?: 'none'}",
             cls('WriteSharedFilesTest')?.classpathIsReadOnly?.status == 'passed' && changed.isEmpty() && planted.isEmpty())
@@ -159,44 +177,53 @@ try {
         def w = worst(simple)
         w != null && ((w.message + '\n' + w.text) =~ regex).find()
     }
-    row('fork bomb + threads until failure (`ForkBombTest`, per class)', 'reported (pass or fail); VM and host survive; the run goes on',
-            summary('ForkBombTest'), reported('ForkBombTest'))
+    // the bomb runs in a guest cgroup of its own, so it takes every pid but cannot starve the test JVM of CPU:
+    // the test ends at the same point on any machine
+    def bomb = (out('ForkBombTest') =~ /HOSTILE (threads stopped at [^\n]{0,70}|fork bomb ran [^\n]{0,90})/).collect { it[1] }
+    row('fork bomb + threads until failure (`ForkBombTest`, per class)', 'the bomb takes the guest\'s pids, the JVM\'s threads stop at the limit, the test passes; VM and host survive; the run goes on',
+            summary('ForkBombTest') + "; ${bomb ?: 'no record'}",
+            allPassed('ForkBombTest', ['forkBomb']) && bomb.any { it.startsWith('threads stopped at') })
     def hog = (out('MemoryHogTest') =~ /HOSTILE native-hog ([^\n]{0,80})/).collect { it[1] }
-    row('allocate memory until killed (`MemoryHogTest`, 512m, per class)', 'failed with an out-of-memory or died cause',
-            summary('MemoryHogTest') + "; child process: ${hog ?: 'no record'}", causeMatches('MemoryHogTest', /(?i)OutOfMemory|out of memory|oom|died|killed|closed/))
-    def disk = worst('DiskFillTest')
-    row('fill the disk (`DiskFillTest`, per class)', 'ENOSPC inside the guest (test passes), or the timeout names itself',
-            summary('DiskFillTest') + '; ' + ((out('DiskFillTest') =~ /No space left[^\n]{0,40}/).find() ? 'guest saw ENOSPC' : 'no ENOSPC seen'),
-            reported('DiskFillTest') && (disk == null || causeMatches('DiskFillTest', /(?i)timeout|No space/)))
-    row('spin forever past the class timeout (`SpinForeverTest`, 45s)', 'failed, message names the timeout',
-            summary('SpinForeverTest'), causeMatches('SpinForeverTest', /(?i)timeout|timed out/))
-    row('`System.exit(3)` in a test (`SystemExitTest`)', 'failed with a cause (the guest JVM exited), not a hang',
-            summary('SystemExitTest'), causeMatches('SystemExitTest', /test JVM exited with status 3/))
-    row('`Runtime.halt(4)` in a test (`HaltTest`)', 'failed with a cause (the guest JVM ended), not a hang',
-            summary('HaltTest'), causeMatches('HaltTest', /test JVM exited with status 4/))
-    row('crash the guest kernel, `echo c > /proc/sysrq-trigger` (`KernelPanicTest`)', 'failed: sandbox died / VM stopped, with the console tail',
-            summary('KernelPanicTest'), causeMatches('KernelPanicTest', /the guest kernel crashed/) &&
-            causeMatches('KernelPanicTest', /(?i)console/))
+    row('allocate memory until killed (`MemoryHogTest`, 1g guest, own fork)', 'failed with an out-of-memory or died cause',
+            summary('MemoryHogTest') + "; ${crashed('MemoryHogTest')}; child process: ${hog ?: 'no record'}",
+            causeMatches('MemoryHogTest', /(?i)OutOfMemory|out of memory|oom|died|killed|closed/) || crashes['MemoryHogTest'] != null)
+    // a 512 MiB scratch disk is full in seconds on any machine: ENOSPC is certain
+    def enospc = (out('DiskFillTest') =~ /No space left[^\n]{0,40}/).find()
+    row('fill the disk (`DiskFillTest`, 512m scratch disk, own fork)', 'ENOSPC inside the guest; the test passes',
+            summary('DiskFillTest') + '; ' + (enospc ? 'guest saw ENOSPC' : 'no ENOSPC seen'),
+            allPassed('DiskFillTest', ['fillTheDisk']) && enospc)
+    def timeoutLine = (buildLogText =~ /\[microvm-sandbox\] jvmRun\d+: the fork passed its timeout[^\n]*/).with { it.find() ? it.group() : null }
+    row('spin forever past the fork\'s timeout (`SpinForeverTest`, `microvm.sandbox.timeout` 2m)', 'killed; a crashed fork, the build log names the timeout',
+            "${summary('SpinForeverTest')}; ${crashed('SpinForeverTest')}; log: ${timeoutLine ?: 'no timeout line'}",
+            crashes['SpinForeverTest'] != null && timeoutLine != null)
+    row('`System.exit(3)` in a test (`SystemExitTest`)', 'a crashed fork with status 3, not a hang',
+            "${summary('SystemExitTest')}; ${crashed('SystemExitTest')}", crashes['SystemExitTest']?.exit == '3')
+    row('`Runtime.halt(4)` in a test (`HaltTest`)', 'a crashed fork with status 4, not a hang',
+            "${summary('HaltTest')}; ${crashed('HaltTest')}", crashes['HaltTest']?.exit == '4')
+    def panicLine = (buildLogText =~ /\[microvm-sandbox\] jvmRun\d+: sandbox \S+ failed: [^\n]*the guest kernel crashed[^\n]*/).with { it.find() ? it.group() : null }
+    row('crash the guest kernel, `echo c > /proc/sysrq-trigger` (`KernelPanicTest`)', 'a crashed fork; the build log names the kernel crash, with the console tail',
+            "${crashed('KernelPanicTest')}; log: ${panicLine ? oneLine(panicLine) : 'no kernel crash line'}",
+            crashes['KernelPanicTest'] != null && panicLine != null && buildLogText.contains('last lines of the guest console'))
     def floodFiles = []
     reports.eachFile { if (it.name.contains('StdoutFloodTest')) floodFiles << it }
     long floodBytes = floodFiles.sum(0L) { it.length() }
     def floodText = out('StdoutFloodTest')
-    row('print 2 GiB to stdout, then raw stdout for 30 s (`StdoutFloodTest`)', 'host JVM (384 MiB heap) survives; report output bounded and marked truncated',
+    row('print 2 GiB to stdout, then raw stdout for 30 s (`StdoutFloodTest`)', 'the fork launcher (256 MiB heap) and Maven survive; report output bounded and marked truncated; the raw bytes dropped',
             "${summary('StdoutFloodTest')}; report files ${floodBytes >> 20} MiB; truncation note: ${floodText =~ /(?i)truncat/ ? 'yes' : 'no'}",
-            reported('StdoutFloodTest') && floodBytes < (64L << 20) && (floodText =~ /(?i)output truncated/).find())
+            reported('StdoutFloodTest') && floodBytes < (64L << 20) && (floodText =~ /(?i)output truncated/).find()
+                    && buildLogText.contains("bytes of the fork's stdout that were not Surefire events"))
     def forged = results.values().any { it.keySet().any { m -> m.contains('forged') } }
     row('garbage and forged frames into the host channel (`ChannelForgeryTest`)', 'the forged events reach no other class; the run goes on',
             "${summary('ChannelForgeryTest')}; forged test in the reports: ${forged ? 'YES' : 'no'}; " +
                     ((out('ChannelForgeryTest') =~ /HOSTILE (wrote \d+ bytes to \S+|write to \S+ refused: [^\n]{0,30})/).collect { it[1] }.unique().take(4).join(' / ')),
             reported('ChannelForgeryTest') && !forged)
 
-    def buildLog = new File(basedir, 'build.log')
-    def violation = buildLog.isFile() ? (buildLog.text =~ /AgentChannelForgeryTest: protocol violation[^\n]{0,100}|: protocol violation: [^\n]{0,80}/).with { it.find() ? it.group() : null } : null
-    def agentForgery = worst('AgentChannelForgeryTest')
-    row('forged frames, then garbage, into the agent\'s own open channel, reached through /proc/self/fd and Unsafe (`AgentChannelForgeryTest`)',
-            'the class fails naming the broken channel; the host log names the protocol violation; the forged events reach no other class',
-            "${summary('AgentChannelForgeryTest')}; host log: ${violation ?: 'no protocol violation logged'}; forged test in the reports: ${forged ? 'YES' : 'no'}",
-            agentForgery != null && (agentForgery.message =~ /(?i)channel|protocol/).find() && violation != null && !forged)
+    def violation = (buildLogText =~ /: protocol violation: [^\n]{0,80}/).with { it.find() ? it.group() : null }
+    def refused = (out('AgentChannelForgeryTest') =~ /HOSTILE agent channel refused: ([^\n]{0,60})/).with { it.find() ? it.group(1) : null }
+    row('forged frames, then garbage, into the guest agent\'s channel, through the agent\'s /proc/PID/fd (`AgentChannelForgeryTest`)',
+            'refused (the test JVM is not the agent; the port opens once), or the sandbox is cut naming the protocol violation; the forged events reach no report',
+            "${summary('AgentChannelForgeryTest')}; ${refused ? 'refused: ' + refused : 'host log: ' + (violation ?: 'no protocol violation logged')}; forged test in the reports: ${forged ? 'YES' : 'no'}",
+            (refused != null || violation != null) && !forged)
 
     // ---- cleanup, time, memory ---------------------------------------------------------------
     def vmTmp = new File(setup.getProperty('vm.tmpdir'))
@@ -220,8 +247,10 @@ try {
     row('host memory after the run', 'MemAvailable back within 2 GiB of its value before the run',
             String.format('host MemAvailable %d MiB before, %d MiB after', memBefore >> 10, memNow >> 10),
             memNow >= memBefore - (2L << 20))
-    row('the whole run', 'ends within the Invoker timeout (3600 s)',
-            String.format('%.0f s from setup to check', elapsedSeconds), elapsedSeconds < 3600)
+    // the Invoker's own ceiling (integration-tests/pom.xml, it.timeoutInSeconds), passed in as a script variable
+    def ceiling = binding.hasVariable('itTimeoutSeconds') ? (itTimeoutSeconds as long) : 3600L
+    row('the whole run', "ends within the Invoker timeout (${ceiling} s)",
+            String.format('%.0f s from setup to check', elapsedSeconds), elapsedSeconds < ceiling)
 } finally {
     secretFile.delete()
     def table = new StringBuilder('| attack | expected | observed |\n| --- | --- | --- |\n')

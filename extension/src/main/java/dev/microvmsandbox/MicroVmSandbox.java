@@ -42,6 +42,14 @@ public @interface MicroVmSandbox {
     String timeout() default "";
 
     /**
+     * Size of the scratch disk that holds everything the guest writes (its files, container
+     * images and layers), for example {@code "512m"} or {@code "20g"}; at least 64m. Default
+     * {@code microvm.sandbox.disk}, else 8g. The disk is a sparse file on the host: it takes
+     * host space only as the guest writes.
+     */
+    String disk() default "";
+
+    /**
      * Container images to load into the guest's podman before the class runs, each either an
      * image archive ({@code docker-archive:PATH} or {@code oci-archive:PATH}, relative to the
      * project directory) or an image name exported from a container engine on the host.

@@ -29,6 +29,14 @@ public interface Backend {
     Sandbox start(SandboxConfig config);
 
     /**
+     * Whether this backend's sandboxes take this host's memory, so that the engine counts them
+     * against what the host has when classes run in parallel; a cluster's sandboxes do not.
+     */
+    default boolean usesHostMemory() {
+        return true;
+    }
+
+    /**
      * The result of a host check.
      *
      * @param usable  whether {@link #start} can succeed

@@ -39,8 +39,14 @@ final class GuestRequests {
         int id = channel.nextId();
         long limit =
                 command.outputLimit().orElse(sandbox.config().outputLimit()).bytes();
-        BoundedBuffer out = new BoundedBuffer(limit, command.stdoutListener().orElse(null));
-        BoundedBuffer err = new BoundedBuffer(limit, command.stderrListener().orElse(null));
+        BoundedBuffer out = new BoundedBuffer(
+                limit,
+                command.stdoutListener().orElse(null),
+                command.stdoutSink().orElse(null));
+        BoundedBuffer err = new BoundedBuffer(
+                limit,
+                command.stderrListener().orElse(null),
+                command.stderrSink().orElse(null));
         CompletableFuture<Message.Exited> exited = new CompletableFuture<>();
         channel.route(id, new Channel.Receiver() {
             @Override
@@ -52,19 +58,28 @@ final class GuestRequests {
 
             @Override
             public void data(int stream, byte[] bytes) {
-                (stream == Frame.Stream.STDERR ? err : out).append(bytes);
+                BoundedBuffer target = stream == Frame.Stream.STDERR ? err : out;
+                if (!target.append(bytes)) {
+                    // the sink refused more: the command's output has nowhere to go
+                    sendQuietly(new Message.Signal(id, SIGKILL));
+                }
             }
 
             @Override
             public void closed(String reason) {
-                exited.completeExceptionally(died(reason));
+                exited.completeExceptionally(new ChannelEnded(reason));
             }
         });
         try {
             Map<String, String> env = new LinkedHashMap<>(sandbox.config().env());
             env.putAll(command.env());
             send(new Message.Exec(
-                    id, command.argv(), env, command.workingDirectory().orElse(null)));
+                    id,
+                    command.argv(),
+                    env,
+                    command.workingDirectory().orElse(null),
+                    command.stdin().isPresent()));
+            command.stdin().ifPresent(in -> pumpStdin(id, in, exited));
             boolean timedOut = false;
             Message.Exited result;
             Duration timeout = command.timeout().orElse(sandbox.config().timeout());
@@ -83,12 +98,48 @@ final class GuestRequests {
         } catch (ExecutionException e) {
             throw unwrap(e);
         } catch (TimeoutException e) {
-            throw died("the guest did not end '" + command + "' after SIGKILL");
+            throw failed("the guest did not end '" + command + "' after SIGKILL");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxException("interrupted while running '" + command + "'");
         } finally {
             channel.unroute(id);
+        }
+    }
+
+    /**
+     * Copies {@code in} to the command's stdin on a thread of its own until {@code in} ends (then the
+     * guest closes the command's input) or the command has exited. A read that blocks past the exit
+     * keeps only this daemon thread.
+     */
+    private void pumpStdin(int id, InputStream in, CompletableFuture<Message.Exited> exited) {
+        Thread pump = new Thread(
+                () -> {
+                    byte[] buf = new byte[16 * 1024];
+                    try {
+                        int n;
+                        while (!exited.isDone() && (n = in.read(buf)) >= 0) {
+                            if (n > 0 && !exited.isDone()) {
+                                channel.sendData(id, Frame.Stream.STDIN, buf, 0, n);
+                            }
+                        }
+                        if (!exited.isDone()) {
+                            channel.sendEnd(id, Frame.Stream.STDIN);
+                        }
+                    } catch (IOException e) {
+                        // the channel closed or the source failed: the command's own end reports it
+                    }
+                },
+                sandbox.id() + "-exec-" + id + "-stdin");
+        pump.setDaemon(true);
+        pump.start();
+    }
+
+    private void sendQuietly(Message message) {
+        try {
+            channel.send(message);
+        } catch (IOException e) {
+            // the channel is gone; its closing ends the command
         }
     }
 
@@ -101,20 +152,21 @@ final class GuestRequests {
             byte[] buf = new byte[64 * 1024];
             int n;
             while ((n = in.read(buf)) > 0 && !done.isDone()) {
-                channel.sendData(id, Frame.Stream.FILE, buf, 0, n);
+                sendData(id, buf, n);
             }
-            channel.sendEnd(id, Frame.Stream.FILE);
+            sendData(id, buf, -1);
             Message.FileDone result = done.get(sandbox.config().timeout().toMillis(), TimeUnit.MILLISECONDS);
             if (result.error() != null) {
                 throw new SandboxException(
                         "copying " + hostFile + " to the guest's " + guestPath + " failed: " + result.error());
             }
         } catch (IOException e) {
-            throw sandbox.deathCause().isPresent() ? died(e.getMessage()) : new UncheckedIOException(e);
+            // reading the host file: the channel's own failures are turned into the sandbox's cause on the spot
+            throw new UncheckedIOException(e);
         } catch (ExecutionException e) {
             throw unwrap(e);
         } catch (TimeoutException | InterruptedException e) {
-            throw died("copying " + hostFile + " into the guest did not finish");
+            throw failed("copying " + hostFile + " into the guest did not finish");
         } finally {
             channel.unroute(id);
         }
@@ -173,7 +225,7 @@ final class GuestRequests {
         } catch (ExecutionException e) {
             throw unwrap(e);
         } catch (TimeoutException | InterruptedException e) {
-            throw died("copying " + guestPath + " out of the guest did not finish");
+            throw failed("copying " + guestPath + " out of the guest did not finish");
         }
     }
 
@@ -195,7 +247,7 @@ final class GuestRequests {
 
             @Override
             public void closed(String reason) {
-                done.completeExceptionally(died(reason));
+                done.completeExceptionally(new ChannelEnded(reason));
             }
         };
     }
@@ -208,30 +260,80 @@ final class GuestRequests {
         }
     }
 
+    /** File bytes in frames, or with {@code length} -1 the end of the file. */
+    private void sendData(int id, byte[] bytes, int length) {
+        try {
+            if (length < 0) {
+                channel.sendEnd(id, Frame.Stream.FILE);
+            } else {
+                channel.sendData(id, Frame.Stream.FILE, bytes, 0, length);
+            }
+        } catch (IOException e) {
+            throw died(e.getMessage());
+        }
+    }
+
+    /** The channel failed under a request: the VM is stopping, and why it stopped says more than the socket. */
     private SandboxException died(String reason) {
+        String cause = sandbox.awaitDeathCause().orElse(reason);
+        return new SandboxException("sandbox " + sandbox.id() + " failed: " + cause);
+    }
+
+    /** A request failed while the sandbox may still run: its cause if it has already stopped. */
+    private SandboxException failed(String reason) {
         String cause = sandbox.deathCause().orElse(reason);
         return new SandboxException("sandbox " + sandbox.id() + " failed: " + cause);
     }
 
-    private static RuntimeException unwrap(ExecutionException e) {
+    private RuntimeException unwrap(ExecutionException e) {
+        if (e.getCause() instanceof ChannelEnded ended) {
+            return died(ended.getMessage());
+        }
         return e.getCause() instanceof RuntimeException r
                 ? r
                 : new SandboxException(e.getCause().toString(), e.getCause());
     }
 
-    /** Keeps at most {@code limit} bytes of a stream and says whether it dropped any. */
+    /** Completes a request's future when the channel closes; turned into the sandbox's cause by the waiting thread. */
+    private static final class ChannelEnded extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ChannelEnded(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    /**
+     * Keeps at most {@code limit} bytes of a stream and says whether it dropped any; or, with a sink,
+     * passes every byte on and keeps none.
+     */
     private static final class BoundedBuffer {
         private final long limit;
         private final Consumer<String> listener;
+        private final OutputStream sink;
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private volatile boolean truncated;
+        private boolean sinkFailed;
 
-        BoundedBuffer(long limit, Consumer<String> listener) {
+        BoundedBuffer(long limit, Consumer<String> listener, OutputStream sink) {
             this.limit = limit;
             this.listener = listener;
+            this.sink = sink;
         }
 
-        synchronized void append(byte[] chunk) {
+        /** @return false once the sink has failed (what follows is dropped) */
+        synchronized boolean append(byte[] chunk) {
+            if (sink != null) {
+                if (!sinkFailed) {
+                    try {
+                        sink.write(chunk);
+                        sink.flush();
+                    } catch (IOException e) {
+                        sinkFailed = true;
+                    }
+                }
+                return !sinkFailed;
+            }
             long room = limit - bytes.size();
             int keep = (int) Math.max(0, Math.min(room, chunk.length));
             if (keep < chunk.length) {
@@ -243,6 +345,7 @@ final class GuestRequests {
                     listener.accept(new String(chunk, 0, keep, StandardCharsets.UTF_8));
                 }
             }
+            return true;
         }
 
         synchronized String text() {

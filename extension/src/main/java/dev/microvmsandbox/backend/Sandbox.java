@@ -29,8 +29,20 @@ public interface Sandbox extends AutoCloseable {
     /** The last lines the guest printed on its console (kernel and bootstrap), for error reports. */
     String consoleTail();
 
-    /** Why the sandbox is dead, if it is: timeout, crash, exit, channel failure. */
+    /**
+     * Why the sandbox is dead, if it is: timeout, crash, exit, channel failure. Empty until the
+     * backend has read everything the guest said before it stopped.
+     */
     Optional<String> deathCause();
+
+    /**
+     * Waits until the sandbox has stopped and why is known; call it once the {@linkplain #channel()
+     * channel} has failed. A backend bounds the wait: a sandbox that does not stop within its grace
+     * is destroyed. The default answers at once with {@link #deathCause()}.
+     */
+    default Optional<String> awaitDeathCause() {
+        return deathCause();
+    }
 
     /** Runs a command in the guest and waits for it. */
     default CommandResult exec(Command command) {

@@ -15,9 +15,10 @@ import org.apiguardian.api.API;
  * What a sandbox gets: its limits, what it may see of the host, and how it is accelerated.
  *
  * <p>Immutable; each {@code with...} method returns a changed copy. A method that names one value
- * ({@code withMemory}, {@code withTimeout}, {@code withClasspath}, ...) replaces it; the two that
- * take entries of a collection, {@link #withEnv(String, String)} (and its list form) and
- * {@link #withMounts}, add to what is there:
+ * ({@code withMemory}, {@code withTimeout}, ...) replaces it, and so do the two whose list is one
+ * whole, {@link #withClasspath} and {@link #withImages}; the ones that take entries of a
+ * collection, {@link #withEnv(String, String)} (and its list form), {@link #withMounts},
+ * {@link #withHostPaths} and {@link #withSystemProperties}, add to what is there:
  * <pre>{@code
  * SandboxConfig config = SandboxConfig.defaults()
  *         .withMemory("1g")
@@ -25,9 +26,9 @@ import org.apiguardian.api.API;
  *         .withTimeout(Duration.ofMinutes(5))
  *         .withEnv("MODE", "test");
  * }</pre>
- * Nothing of the host reaches the guest unless named here: no environment variables, no folders
- * but the {@linkplain #withClasspath classpath} and {@linkplain #withMounts mounts} (both read-only),
- * and no network interface.
+ * Nothing of the host reaches the guest unless named here: no environment variables, no files but
+ * the {@linkplain #withClasspath classpath}, the {@linkplain #withHostPaths host paths} and
+ * {@linkplain #withMounts mounts} (all read-only), and no network interface.
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1")
 public final class SandboxConfig {
@@ -44,7 +45,9 @@ public final class SandboxConfig {
     private final Map<String, String> env;
     private final List<Mount> mounts;
     private final List<Path> classpath;
+    private final List<Path> hostPaths;
     private final List<Path> images;
+    private final Map<String, String> systemProperties;
     private final Path hostJavaHome;
     private final Accelerator accelerator;
     private final boolean requireHardwareIsolation;
@@ -60,7 +63,9 @@ public final class SandboxConfig {
         this.env = Map.copyOf(b.env);
         this.mounts = List.copyOf(b.mounts);
         this.classpath = List.copyOf(b.classpath);
+        this.hostPaths = List.copyOf(b.hostPaths);
         this.images = List.copyOf(b.images);
+        this.systemProperties = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.systemProperties));
         this.hostJavaHome = b.hostJavaHome;
         this.accelerator = b.accelerator;
         this.requireHardwareIsolation = b.requireHardwareIsolation;
@@ -111,13 +116,30 @@ public final class SandboxConfig {
         return classpath;
     }
     /**
+     * Host files and folders the guest sees read-only at their own absolute paths (a folder with
+     * everything under it), so a command line written for the host finds them where it names them.
+     */
+    public List<Path> hostPaths() {
+        return hostPaths;
+    }
+
+    /**
      * Container image archives ({@code docker save} or {@code podman save} files, docker-archive or
      * oci-archive) whose images the guest's podman holds when the sandbox is ready.
      */
     public List<Path> images() {
         return images;
     }
-    /** A host Java home shown read-only to the guest and used for the agent instead of the image's Java 17. */
+
+    /** System properties the guest agent's JVM starts with. */
+    public Map<String, String> systemProperties() {
+        return systemProperties;
+    }
+
+    /**
+     * A host Java home shown read-only to the guest and used for the agent instead of the image's Java
+     * 17; commands that name {@code java} run it too.
+     */
     public Optional<Path> hostJavaHome() {
         return Optional.ofNullable(hostJavaHome);
     }
@@ -212,6 +234,36 @@ public final class SandboxConfig {
         });
     }
 
+    /**
+     * Adds host files and folders the guest sees read-only at the same absolute paths.
+     *
+     * @throws IllegalArgumentException for a relative path, or one with {@code ..} in it
+     */
+    public SandboxConfig withHostPaths(List<Path> paths) {
+        for (Path p : paths) {
+            if (!p.isAbsolute() || !p.normalize().equals(p) || p.getNameCount() == 0) {
+                throw new IllegalArgumentException(
+                        "a host path shown in the guest must be absolute and normalised, not the root: " + p);
+            }
+        }
+        return change(b -> b.hostPaths.addAll(paths));
+    }
+
+    /** Adds system properties of the guest agent's JVM; names and values are one line each. */
+    public SandboxConfig withSystemProperties(Map<String, String> properties) {
+        for (Map.Entry<String, String> e : properties.entrySet()) {
+            if (e.getKey().isEmpty()
+                    || (e.getKey() + e.getValue()).indexOf('\n') >= 0
+                    || (e.getKey() + e.getValue()).indexOf('\r') >= 0
+                    || (e.getKey() + e.getValue()).indexOf('\0') >= 0
+                    || e.getKey().contains("=")) {
+                throw new IllegalArgumentException(
+                        "system property '" + e.getKey() + "' needs a name without '=' and one-line name and value");
+            }
+        }
+        return change(b -> b.systemProperties.putAll(properties));
+    }
+
     /** Replaces the image archives the sandbox starts with; see {@link #images()}. */
     public SandboxConfig withImages(List<Path> archives) {
         for (Path a : archives) {
@@ -262,7 +314,9 @@ public final class SandboxConfig {
                 && env.equals(c.env)
                 && mounts.equals(c.mounts)
                 && classpath.equals(c.classpath)
+                && hostPaths.equals(c.hostPaths)
                 && images.equals(c.images)
+                && systemProperties.equals(c.systemProperties)
                 && Objects.equals(hostJavaHome, c.hostJavaHome)
                 && accelerator == c.accelerator
                 && requireHardwareIsolation == c.requireHardwareIsolation;
@@ -270,13 +324,27 @@ public final class SandboxConfig {
 
     @Override
     public int hashCode() {
-        return Objects.hash(memory, cpus, timeout, disk, pids, env, mounts, classpath, images, accelerator);
+        return Objects.hash(
+                memory,
+                cpus,
+                timeout,
+                disk,
+                pids,
+                env,
+                mounts,
+                classpath,
+                hostPaths,
+                images,
+                systemProperties,
+                accelerator);
     }
 
     @Override
     public String toString() {
         return "SandboxConfig[memory=" + memory + ", cpus=" + cpus + ", timeout=" + timeout + ", disk=" + disk
-                + ", pids=" + pids + ", env=" + env.keySet() + ", mounts=" + mounts + ", images=" + images
+                + ", pids=" + pids + ", env=" + env.keySet() + ", mounts=" + mounts + ", hostPaths=" + hostPaths.size()
+                + ", images=" + images
+                + ", systemProperties=" + systemProperties.keySet()
                 + ", accelerator=" + accelerator + ", requireHardwareIsolation=" + requireHardwareIsolation + "]";
     }
 
@@ -291,7 +359,9 @@ public final class SandboxConfig {
         Map<String, String> env = new LinkedHashMap<>();
         List<Mount> mounts = new ArrayList<>();
         List<Path> classpath = new ArrayList<>();
+        List<Path> hostPaths = new ArrayList<>();
         List<Path> images = new ArrayList<>();
+        Map<String, String> systemProperties = new LinkedHashMap<>();
         Path hostJavaHome;
         Accelerator accelerator = Accelerator.AUTO;
         boolean requireHardwareIsolation;
@@ -309,7 +379,9 @@ public final class SandboxConfig {
             env.putAll(c.env);
             mounts.addAll(c.mounts);
             classpath.addAll(c.classpath);
+            hostPaths.addAll(c.hostPaths);
             images.addAll(c.images);
+            systemProperties.putAll(c.systemProperties);
             hostJavaHome = c.hostJavaHome;
             accelerator = c.accelerator;
             requireHardwareIsolation = c.requireHardwareIsolation;

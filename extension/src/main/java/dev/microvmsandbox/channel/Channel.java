@@ -49,6 +49,18 @@ public final class Channel implements AutoCloseable {
         default void closed(String reason) {}
     }
 
+    /** How a channel ended; known before any receiver hears of it. */
+    public enum End {
+        /** The other side closed its end or the stream broke, between frames or inside one. */
+        OTHER_SIDE,
+        /** The other side sent what the protocol does not allow, so this side closed the channel. */
+        PROTOCOL_VIOLATION,
+        /** A receiver on this side failed on what arrived, so this side closed the channel. */
+        RECEIVER_FAILURE,
+        /** This side closed it. */
+        THIS_SIDE
+    }
+
     private final String name;
     private final DataInputStream in;
     private final OutputStream out;
@@ -56,7 +68,7 @@ public final class Channel implements AutoCloseable {
     private final MessageCodec codec = new MessageCodec();
     private final Map<Integer, Receiver> routes = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
-    private final AtomicReference<String> closeReason = new AtomicReference<>();
+    private final AtomicReference<Closing> closing = new AtomicReference<>();
     private final Object writeLock = new Object();
     private final AutoCloseable resource;
     private volatile Receiver fallback;
@@ -94,9 +106,9 @@ public final class Channel implements AutoCloseable {
 
     public void route(int id, Receiver receiver) {
         routes.put(id, receiver);
-        String reason = closeReason.get();
-        if (reason != null && routes.remove(id) != null) {
-            receiver.closed(reason);
+        Closing c = closing.get();
+        if (c != null && routes.remove(id) != null) {
+            receiver.closed(c.reason());
         }
     }
 
@@ -121,23 +133,28 @@ public final class Channel implements AutoCloseable {
     }
 
     public boolean isOpen() {
-        return closeReason.get() == null;
+        return closing.get() == null;
     }
 
     /** Why the channel closed, once it has. */
     public Optional<String> closeReason() {
-        return Optional.ofNullable(closeReason.get());
+        return Optional.ofNullable(closing.get()).map(Closing::reason);
+    }
+
+    /** How the channel ended, once it has. */
+    public Optional<End> end() {
+        return Optional.ofNullable(closing.get()).map(Closing::end);
     }
 
     @Override
     public void close() {
-        shutDown("closed by this side");
+        shutDown(End.THIS_SIDE, "closed by this side");
     }
 
     private void write(Frame frame) throws IOException {
-        String reason = closeReason.get();
-        if (reason != null) {
-            throw new IOException("channel closed: " + reason);
+        Closing c = closing.get();
+        if (c != null) {
+            throw new IOException("channel closed: " + c.reason());
         }
         synchronized (writeLock) {
             frame.writeTo(out);
@@ -146,6 +163,7 @@ public final class Channel implements AutoCloseable {
     }
 
     private void readLoop() {
+        End how = End.OTHER_SIDE;
         String reason = "the other side closed the channel";
         try {
             Frame frame;
@@ -153,6 +171,7 @@ public final class Channel implements AutoCloseable {
                 dispatch(frame);
             }
         } catch (ProtocolException e) {
+            how = End.PROTOCOL_VIOLATION;
             reason = "protocol violation: " + e.getMessage();
             Log.LOG.warn("{}: {}", name, reason);
         } catch (IOException e) {
@@ -160,10 +179,11 @@ public final class Channel implements AutoCloseable {
                 reason = "channel broken: " + e.getMessage();
             }
         } catch (RuntimeException e) {
+            how = End.RECEIVER_FAILURE;
             reason = "receiver failed: " + e;
             Log.LOG.warn("{}: {}", name, reason, e);
         }
-        shutDown(reason);
+        shutDown(how, reason);
     }
 
     private void dispatch(Frame frame) throws ProtocolException {
@@ -181,8 +201,8 @@ public final class Channel implements AutoCloseable {
         }
     }
 
-    private void shutDown(String reason) {
-        if (!closeReason.compareAndSet(null, reason)) {
+    private void shutDown(End how, String reason) {
+        if (!closing.compareAndSet(null, new Closing(how, reason))) {
             return;
         }
         try {
@@ -207,4 +227,6 @@ public final class Channel implements AutoCloseable {
             Log.LOG.warn("{}: receiver failed on close", name, e);
         }
     }
+
+    private record Closing(End end, String reason) {}
 }

@@ -85,6 +85,8 @@ public record Frame(Kind kind, int stream, int id, byte[] payload) {
      * Reads one frame, or returns {@code null} at a clean end of stream.
      *
      * @throws ProtocolException when the header is invalid or announces more than {@code maxPayload}
+     * @throws EOFException      when the stream ends inside a frame: the other side stopped (a VM
+     *                           that crashed or powered off mid-write), which breaks no rule
      */
     static Frame readFrom(DataInputStream in, int maxPayload) throws IOException {
         int first = in.read();
@@ -106,7 +108,7 @@ public record Frame(Kind kind, int stream, int id, byte[] payload) {
         try {
             in.readFully(payload);
         } catch (EOFException e) {
-            throw new ProtocolException("channel ended inside a frame");
+            throw new EOFException("the stream ended inside a frame");
         }
         return new Frame(kind, stream, id, payload);
     }

@@ -9,9 +9,11 @@ import org.apiguardian.api.API;
 /**
  * A control message on the channel, sent as JSON in a {@link Frame.Kind#MESSAGE} frame.
  *
- * <p>Plain data only: each message is a record of strings, numbers, lists and maps, named by a
- * fixed {@code type} property; no class names travel and nothing is deserialised into
- * arbitrary types.
+ * <p>Plain data only: each message is a record of strings, numbers, enums, lists and maps, named by
+ * a fixed {@code type} property; no class names travel and nothing is deserialised into
+ * arbitrary types. A test event whose fields break the protocol's rules reaches its receiver as
+ * {@link Rejected}, so the run it belongs to can count it; anything else malformed closes the
+ * channel.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
@@ -24,9 +26,13 @@ import org.apiguardian.api.API;
     @JsonSubTypes.Type(value = Message.GetFile.class, name = "get-file"),
     @JsonSubTypes.Type(value = Message.FileDone.class, name = "file-done"),
     @JsonSubTypes.Type(value = Message.RunTests.class, name = "run-tests"),
-    @JsonSubTypes.Type(value = Message.TestEvent.class, name = "test-event"),
+    @JsonSubTypes.Type(value = Message.TestRegistered.class, name = "test-registered"),
+    @JsonSubTypes.Type(value = Message.TestStarted.class, name = "test-started"),
+    @JsonSubTypes.Type(value = Message.TestSkipped.class, name = "test-skipped"),
+    @JsonSubTypes.Type(value = Message.TestFinished.class, name = "test-finished"),
+    @JsonSubTypes.Type(value = Message.TestReported.class, name = "test-reported"),
+    @JsonSubTypes.Type(value = Message.TestPrinted.class, name = "test-printed"),
     @JsonSubTypes.Type(value = Message.RunDone.class, name = "run-done"),
-    @JsonSubTypes.Type(value = Message.Shutdown.class, name = "shutdown"),
     @JsonSubTypes.Type(value = Message.Attach.class, name = "attach"),
     @JsonSubTypes.Type(value = Message.Freeze.class, name = "freeze"),
     @JsonSubTypes.Type(value = Message.Frozen.class, name = "frozen"),
@@ -76,28 +82,81 @@ public sealed interface Message {
     record Frozen(int id, String error) implements Message {}
 
     /**
-     * Something happened in a guest test run. {@code event} is one of {@code registered},
-     * {@code started}, {@code skipped}, {@code finished}, {@code reported}, {@code output}.
+     * Something happened in the guest test run that request {@link #id()} started. {@link #uniqueId()}
+     * is the guest's (Jupiter's) unique id of the node it happened to.
      */
-    record TestEvent(
-            int id,
-            String event,
-            TestNode node,
-            String status,
-            String reason,
-            ThrowableData throwable,
-            Map<String, String> entries,
-            String stream,
-            String text)
-            implements Message {}
+    sealed interface TestEvent extends Message
+            permits TestRegistered, TestStarted, TestSkipped, TestFinished, TestReported, TestPrinted, Rejected {
+        String uniqueId();
+    }
+
+    /** A node joined the guest's test tree: at the start of the run, or dynamically. */
+    record TestRegistered(int id, TestNode node) implements TestEvent {
+        @Override
+        public String uniqueId() {
+            return node == null ? null : node.uniqueId();
+        }
+    }
+
+    record TestStarted(int id, String uniqueId) implements TestEvent {}
+
+    record TestSkipped(int id, String uniqueId, String reason) implements TestEvent {}
+
+    /** A node ended; {@code throwable} is set when it failed or was aborted. */
+    record TestFinished(int id, String uniqueId, Status status, ThrowableData throwable) implements TestEvent {}
+
+    /** Key-value pairs a test published (JUnit's {@code TestReporter}). */
+    record TestReported(int id, String uniqueId, Map<String, String> entries) implements TestEvent {}
+
+    /** Text the guest JVM printed while the node ran, sent as it was printed. */
+    record TestPrinted(int id, String uniqueId, Output stream, String text) implements TestEvent {}
+
+    /**
+     * Made by the decoder, never sent: a test event of request {@code id} whose fields broke the
+     * protocol's rules ({@code problem} says which).
+     */
+    record Rejected(int id, String type, String problem) implements TestEvent {
+        @Override
+        public String uniqueId() {
+            return null;
+        }
+    }
+
+    /** How a node ended, as JUnit's {@code TestExecutionResult.Status}. */
+    enum Status {
+        SUCCESSFUL,
+        ABORTED,
+        FAILED
+    }
+
+    /** Which of the guest JVM's streams printed the text. */
+    enum Output {
+        STDOUT,
+        STDERR
+    }
+
+    /** A descriptor's type, as JUnit's {@code TestDescriptor.Type}. */
+    enum NodeType {
+        CONTAINER,
+        TEST,
+        CONTAINER_AND_TEST
+    }
 
     /** A test run ended; {@code error} says why if it ended abnormally. */
     record RunDone(int id, String error) implements Message {}
 
     // ---- host to guest ----
 
-    /** Run a command; its stdout and stderr come back as data frames, then {@link Exited}. */
-    record Exec(int id, List<String> argv, Map<String, String> env, String cwd) implements Message {}
+    /**
+     * Run a command; its stdout and stderr come back as data frames, then {@link Exited}. With
+     * {@code stdin}, data frames of stream {@link Frame.Stream#STDIN} for this id feed its standard
+     * input and an end frame closes it; without, it reads {@code /dev/null}.
+     */
+    record Exec(int id, List<String> argv, Map<String, String> env, String cwd, boolean stdin) implements Message {
+        public Exec(int id, List<String> argv, Map<String, String> env, String cwd) {
+            this(id, argv, env, cwd, false);
+        }
+    }
 
     /** Send a signal (9 for SIGKILL) to a running command and all its descendants. */
     record Signal(int id, int signal) implements Message {}
@@ -135,13 +194,6 @@ public sealed interface Message {
      */
     record Freeze(int id) implements Message {}
 
-    /** Stop the agent and power the guest off. */
-    record Shutdown() implements Message {
-        public int id() {
-            return 0;
-        }
-    }
-
     // ---- plain data carried inside messages ----
 
     /** A test descriptor as the guest sees it. */
@@ -150,7 +202,7 @@ public sealed interface Message {
             String parentId,
             String displayName,
             String legacyName,
-            String type,
+            NodeType type,
             String className,
             String methodName,
             String methodParameterTypes,
@@ -170,7 +222,6 @@ public sealed interface Message {
             String actual,
             boolean assertionError) {}
 
-    /** One stack trace element. */
     /** One frame; class loader name, module name and version are set only where the guest's trace prints them. */
     record StackFrameData(
             String className,

@@ -10,8 +10,11 @@ import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.SandboxException;
 import dev.microvmsandbox.backend.TimeLimit;
-import dev.microvmsandbox.backend.qemu.QemuBackend;
+import dev.microvmsandbox.backend.kata.docker.HostEngineConditions;
+import dev.microvmsandbox.backend.kata.kubernetes.KataKubernetesBackend;
+import dev.microvmsandbox.backend.selection.BackendSelection;
 import dev.microvmsandbox.guestimage.GuestImage;
+import dev.microvmsandbox.guestimage.SandboxImageArchive;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,17 +22,23 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 import org.apiguardian.api.API;
 
 /**
- * Diagnostics for users: {@code doctor} checks the host (the guest image's sha256 included) and
- * says what to do next; {@code image} builds, checks or rebuilds the guest image; {@code run}
- * boots a sandbox and runs one command in it, like {@code container run --rm IMAGE cmd}.
+ * Diagnostics for users: {@code doctor} checks the host for every backend (the guest image's
+ * sha256 included, and the host conditions that stop a container engine) and says which one
+ * {@code auto} chooses; {@code image} builds, checks or rebuilds the guest image, or builds the
+ * sandbox image archive the Kata backends run ({@code --oci}); {@code pod-manifest} prints the Pod
+ * the {@code kata-kubernetes} backend would create; {@code run} starts a sandbox with the chosen
+ * backend and runs one command in it, like {@code container run --rm IMAGE cmd}. Backend settings
+ * come from system properties ({@code -Dmicrovm.sandbox.backend=kata-docker}, ...).
  *
  * <pre>
  *   doctor
- *   image [--verify | --rebuild]
- *   run [--memory 1g] [--cpus 2] [--timeout 5m] [--disk 4g] [--env NAME=value]...
+ *   image [--verify | --rebuild | --oci]
+ *   pod-manifest
+ *   run [--memory 1g] [--cpus 2] [--timeout 5m] [--boot-timeout 3m] [--disk 4g] [--env NAME=value]...
  *       [--mount HOST_DIR:GUEST_DIR]... [--accelerator auto|kvm|tcg] [--require-kvm]
  *       [--host-java JAVA_HOME] -- COMMAND [ARG]...
  * </pre>
@@ -60,6 +69,7 @@ public final class SandboxCli {
             return switch (args[0]) {
                 case "doctor" -> doctor();
                 case "image" -> image(Arrays.asList(args).subList(1, args.length));
+                case "pod-manifest" -> podManifest();
                 case "run" -> runCommand(Arrays.asList(args).subList(1, args.length));
                 default -> {
                     err.println("unknown command '" + args[0] + "'");
@@ -77,14 +87,44 @@ public final class SandboxCli {
     }
 
     private int doctor() {
-        Backend.Availability availability = QemuBackend.create().availability();
-        availability.report().forEach(out::println);
-        boolean usable = availability.usable() && imageMatchesManifest();
-        out.println(
-                usable
-                        ? "The host can run sandboxes. Next: " + RUN_EXAMPLE
-                        : "The host cannot run sandboxes yet: fix the FAIL lines above, then run doctor again.");
-        return usable ? 0 : 1;
+        Function<String, Optional<String>> parameters = SandboxCli::property;
+        BackendSelection selection = BackendSelection.standard();
+        boolean imageOk = true;
+        for (Backend backend : selection.all(parameters)) {
+            out.println("== backend " + backend.name());
+            backend.availability().report().forEach(out::println);
+            if (backend.name().equals("qemu")) {
+                imageOk = imageMatchesManifest();
+            }
+        }
+        out.println("== host conditions for a container engine here (kata-docker with an engine on this host)");
+        HostEngineConditions.ofThisHost().report().forEach(out::println);
+        String configured = property(BackendSelection.PARAMETER).orElse(BackendSelection.AUTO);
+        try {
+            Backend chosen = selection.choose(parameters);
+            boolean usable = !chosen.name().equals("qemu") || imageOk;
+            out.println(
+                    usable
+                            ? "The host can run sandboxes with backend " + chosen.name() + " ("
+                                    + BackendSelection.PARAMETER + "=" + configured + "). Next: " + RUN_EXAMPLE
+                            : "The host cannot run sandboxes yet: fix the FAIL lines above, then run doctor again.");
+            return usable && chosen.availability().usable() ? 0 : 1;
+        } catch (SandboxException e) {
+            out.println("The host cannot run sandboxes yet (" + BackendSelection.PARAMETER + "=" + configured + "): "
+                    + e.getMessage().lines().findFirst().orElse("") + " Fix the FAIL lines of the backend you want, "
+                    + "then run doctor again.");
+            return 1;
+        }
+    }
+
+    private static Optional<String> property(String name) {
+        return Optional.ofNullable(System.getProperty(name)).filter(s -> !s.isBlank());
+    }
+
+    /** The Pod the kata-kubernetes backend would create with the default limits and these settings. */
+    private int podManifest() {
+        out.print(KataKubernetesBackend.podManifest(SandboxCli::property, SandboxConfig.defaults()));
+        return 0;
     }
 
     /** The backend's own check compares sizes only; the doctor reads every file once. */
@@ -110,11 +150,19 @@ public final class SandboxCli {
      */
     private int image(List<String> args) {
         String mode = args.isEmpty() ? "" : args.get(0);
-        if (args.size() > 1 || !List.of("", "--verify", "--rebuild").contains(mode)) {
+        if (args.size() > 1 || !List.of("", "--verify", "--rebuild", "--oci").contains(mode)) {
             throw new IllegalArgumentException(
-                    "image takes nothing, --verify or --rebuild; got " + String.join(" ", args));
+                    "image takes nothing, --verify, --rebuild or --oci; got " + String.join(" ", args));
         }
         long t0 = System.nanoTime();
+        if (mode.equals("--oci")) {
+            SandboxImageArchive archive = SandboxImageArchive.resolve();
+            err.println("sandbox image " + archive.imageName() + " (" + (System.nanoTime() - t0) / 1_000_000
+                    + " ms); load it with docker load -i, or push it: skopeo copy oci-archive:" + archive.archive()
+                    + " docker://REGISTRY/microvm-sandbox/sandbox:TAG");
+            out.println(archive.archive());
+            return 0;
+        }
         GuestImage image = mode.equals("--rebuild") ? GuestImage.rebuild() : GuestImage.resolve();
         GuestImage.Verification level = mode.isEmpty() ? GuestImage.Verification.SIZES : GuestImage.Verification.FULL;
         image.verify(level);
@@ -151,6 +199,7 @@ public final class SandboxCli {
                 case "--memory" -> config.withMemory(v);
                 case "--cpus" -> config.withCpus(parseInt(v, "--cpus"));
                 case "--timeout" -> config.withTimeout(TimeLimit.parse(v));
+                case "--boot-timeout" -> config.withBootTimeout(TimeLimit.parse(v));
                 case "--disk" -> config.withDisk(ByteSize.parse(v));
                 case "--env" -> config.withEnv(List.of(v));
                 case "--mount" -> config.withMounts(List.of(Mount.parse(v)));
@@ -164,7 +213,8 @@ public final class SandboxCli {
         }
         long t0 = System.nanoTime();
         err.println("booting sandbox (" + config.memory() + ", " + config.cpus() + " vCPUs)...");
-        try (Sandbox sandbox = QemuBackend.create().start(config)) {
+        try (Sandbox sandbox =
+                BackendSelection.standard().choose(SandboxCli::property).start(config)) {
             err.println("ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms: " + sandbox.acceleration());
             CommandResult r = sandbox.exec(Command.of(command)
                     .withTimeout(config.timeout())
@@ -192,8 +242,9 @@ public final class SandboxCli {
     private void usage() {
         err.println("""
                 usage: sandbox doctor
-                       sandbox image [--verify | --rebuild]
-                       sandbox run [--memory 1g] [--cpus 2] [--timeout 5m] [--disk 4g] [--env NAME=value]...
+                       sandbox image [--verify | --rebuild | --oci]
+                       sandbox pod-manifest
+                       sandbox run [--memory 1g] [--cpus 2] [--timeout 5m] [--boot-timeout 3m] [--disk 4g] [--env NAME=value]...
                                    [--mount HOST_DIR:GUEST_DIR]... [--accelerator auto|kvm|tcg] [--require-kvm]
                                    [--host-java JAVA_HOME] -- COMMAND [ARG]...""");
     }

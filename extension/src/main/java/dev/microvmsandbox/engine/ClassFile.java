@@ -1,13 +1,16 @@
 package dev.microvmsandbox.engine;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.objectweb.asm.AnnotationVisitor;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
 
 /**
  * What discovery needs to know about one class, read from its class file bytes. Reading bytes
@@ -27,8 +30,40 @@ record ClassFile(
         boolean isClassTemplate,
         List<String> memberClasses,
         SandboxAnnotation sandboxAnnotation,
-        String displayName,
-        List<String> tags) {
+        String innerName,
+        List<Annotation> annotations,
+        List<Method> methods) {
+
+    /**
+     * An annotation as written in the class file: its type (a class name) and its values. A value
+     * is a {@code String}, a boxed primitive, an enum constant's name, a class name (for a
+     * {@code Class} value), a nested {@link Annotation}, or a {@code List} of those.
+     */
+    record Annotation(String type, Map<String, Object> values) {
+        Object value() {
+            return values.get("value");
+        }
+    }
+
+    /** A method declared in the class, with its JVM descriptor and its runtime-visible annotations. */
+    record Method(String name, String descriptor, int access, List<Annotation> annotations) {
+        boolean is(int flag) {
+            return (access & flag) != 0;
+        }
+
+        boolean returnsVoid() {
+            return Type.getReturnType(descriptor) == Type.VOID_TYPE;
+        }
+
+        /** Parameter types as {@code Class.getName()} prints them: {@code int}, {@code [I}, {@code java.util.Map$Entry}. */
+        List<String> parameterTypeNames() {
+            List<String> names = new ArrayList<>();
+            for (Type t : Type.getArgumentTypes(descriptor)) {
+                names.add(t.getSort() == Type.ARRAY ? t.getDescriptor().replace('/', '.') : t.getClassName());
+            }
+            return names;
+        }
+    }
 
     static final String SANDBOX_DESC = "Ldev/microvmsandbox/MicroVmSandbox;";
     private static final Set<String> TEST_METHOD_ANNOTATIONS = Set.of(
@@ -40,9 +75,6 @@ record ClassFile(
     private static final Set<String> CLASS_TEMPLATE_ANNOTATIONS =
             Set.of("Lorg/junit/jupiter/api/ClassTemplate;", "Lorg/junit/jupiter/params/ParameterizedClass;");
     private static final String NESTED_DESC = "Lorg/junit/jupiter/api/Nested;";
-    private static final String DISPLAY_NAME_DESC = "Lorg/junit/jupiter/api/DisplayName;";
-    private static final String TAG_DESC = "Lorg/junit/jupiter/api/Tag;";
-    private static final String TAGS_DESC = "Lorg/junit/jupiter/api/Tags;";
 
     /** A class that is a nested (non-static) member of another one, as {@code @Nested} test classes are. */
     boolean isInnerMember() {
@@ -86,8 +118,9 @@ record ClassFile(
         private boolean classTemplate;
         private final List<String> memberClasses = new ArrayList<>();
         private SandboxAnnotation.Builder sandbox;
-        private String displayName;
-        private final List<String> tags = new ArrayList<>();
+        private String innerName;
+        private final List<Annotation> annotations = new ArrayList<>();
+        private final List<Method> methods = new ArrayList<>();
 
         Collector() {
             super(Opcodes.ASM9);
@@ -120,6 +153,7 @@ record ClassFile(
                     localOrAnonymous = true;
                 } else {
                     outerName = outer;
+                    this.innerName = innerName;
                     staticMember = (access & Opcodes.ACC_STATIC) != 0;
                     isPrivate |= (access & Opcodes.ACC_PRIVATE) != 0;
                     isAbstract |= (access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_INTERFACE)) != 0;
@@ -131,6 +165,69 @@ record ClassFile(
 
         @Override
         public AnnotationVisitor visitAnnotation(String descriptor, boolean visible) {
+            AnnotationVisitor specific = specificAnnotation(descriptor);
+            return visible ? recording(descriptor, annotations::add, specific) : specific;
+        }
+
+        /** Reads an annotation into {@link Annotation}, and passes it on to {@code next} too, if any. */
+        private AnnotationVisitor recording(
+                String descriptor, java.util.function.Consumer<Annotation> done, AnnotationVisitor next) {
+            Map<String, Object> values = new LinkedHashMap<>();
+            return new AnnotationVisitor(api, next) {
+                @Override
+                public void visit(String name, Object value) {
+                    values.put(name, plain(value));
+                    super.visit(name, value);
+                }
+
+                @Override
+                public void visitEnum(String name, String enumDescriptor, String value) {
+                    values.put(name, value);
+                    super.visitEnum(name, enumDescriptor, value);
+                }
+
+                @Override
+                public AnnotationVisitor visitAnnotation(String name, String nested) {
+                    return recording(nested, a -> values.put(name, a), super.visitAnnotation(name, nested));
+                }
+
+                @Override
+                public AnnotationVisitor visitArray(String name) {
+                    List<Object> items = new ArrayList<>();
+                    values.put(name, items);
+                    return new AnnotationVisitor(api, super.visitArray(name)) {
+                        @Override
+                        public void visit(String ignored, Object value) {
+                            items.add(plain(value));
+                            super.visit(ignored, value);
+                        }
+
+                        @Override
+                        public void visitEnum(String ignored, String enumDescriptor, String value) {
+                            items.add(value);
+                            super.visitEnum(ignored, enumDescriptor, value);
+                        }
+
+                        @Override
+                        public AnnotationVisitor visitAnnotation(String ignored, String nested) {
+                            return recording(nested, items::add, super.visitAnnotation(ignored, nested));
+                        }
+                    };
+                }
+
+                @Override
+                public void visitEnd() {
+                    done.accept(new Annotation(Type.getType(descriptor).getClassName(), values));
+                    super.visitEnd();
+                }
+            };
+        }
+
+        private static Object plain(Object value) {
+            return value instanceof Type t ? t.getClassName() : value;
+        }
+
+        private AnnotationVisitor specificAnnotation(String descriptor) {
             if (descriptor.equals(SANDBOX_DESC)) {
                 sandbox = new SandboxAnnotation.Builder();
                 return sandbox.visitor(api);
@@ -139,54 +236,26 @@ record ClassFile(
                 nested = true;
             } else if (CLASS_TEMPLATE_ANNOTATIONS.contains(descriptor)) {
                 classTemplate = true;
-            } else if (descriptor.equals(DISPLAY_NAME_DESC)) {
-                return new AnnotationVisitor(api) {
-                    @Override
-                    public void visit(String attribute, Object value) {
-                        if ("value".equals(attribute) && value instanceof String s) {
-                            displayName = s;
-                        }
-                    }
-                };
-            } else if (descriptor.equals(TAG_DESC)) {
-                return tagVisitor();
-            } else if (descriptor.equals(TAGS_DESC)) {
-                return new AnnotationVisitor(api) {
-                    @Override
-                    public AnnotationVisitor visitArray(String attribute) {
-                        return new AnnotationVisitor(api) {
-                            @Override
-                            public AnnotationVisitor visitAnnotation(String n, String desc) {
-                                return TAG_DESC.equals(desc) ? tagVisitor() : null;
-                            }
-                        };
-                    }
-                };
             }
             return null;
-        }
-
-        private AnnotationVisitor tagVisitor() {
-            return new AnnotationVisitor(api) {
-                @Override
-                public void visit(String attribute, Object value) {
-                    if ("value".equals(attribute) && value instanceof String s) {
-                        tags.add(s);
-                    }
-                }
-            };
         }
 
         @Override
         public MethodVisitor visitMethod(
                 int access, String name, String descriptor, String signature, String[] exceptions) {
+            List<Annotation> methodAnnotations = new ArrayList<>();
             return new MethodVisitor(api) {
                 @Override
                 public AnnotationVisitor visitAnnotation(String annotation, boolean visible) {
                     if (TEST_METHOD_ANNOTATIONS.contains(annotation)) {
                         hasTestMethods = true;
                     }
-                    return null;
+                    return visible ? recording(annotation, methodAnnotations::add, null) : null;
+                }
+
+                @Override
+                public void visitEnd() {
+                    methods.add(new Method(name, descriptor, access, List.copyOf(methodAnnotations)));
                 }
             };
         }
@@ -209,8 +278,9 @@ record ClassFile(
                     classTemplate,
                     List.copyOf(memberClasses),
                     sandbox == null ? null : sandbox.build(),
-                    displayName,
-                    List.copyOf(tags));
+                    innerName,
+                    List.copyOf(annotations),
+                    List.copyOf(methods));
         }
     }
 }

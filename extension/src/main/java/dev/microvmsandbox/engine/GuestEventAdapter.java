@@ -3,12 +3,12 @@ package dev.microvmsandbox.engine;
 import dev.microvmsandbox.backend.SandboxException;
 import dev.microvmsandbox.channel.Message;
 import java.io.PrintStream;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.junit.platform.engine.EngineExecutionListener;
 import org.junit.platform.engine.TestDescriptor;
 import org.junit.platform.engine.TestExecutionResult;
@@ -23,22 +23,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Replays a guest's test events on the host, the way the vintage engine's {@code RunListenerAdapter}
- * replays JUnit 4's: registered descriptors become dynamic host descriptors, started, skipped,
- * finished and reported become listener calls. Each event is validated first; an event the
- * protocol does not allow (unknown ids, a parent that does not exist, a test of another class)
- * is logged and dropped.
+ * replays JUnit 4's: a registered node discovery already knew ({@link StaticTestDescriptor}) is
+ * taken as it is, any other becomes a dynamic host descriptor; started, skipped, finished,
+ * reported and printed become listener calls. The channel's decoder has checked each
+ * event's shape; this class checks that it makes sense here (known ids, a parent that exists, a
+ * test of this class, in an order the platform allows). An event that does not is a protocol
+ * violation: logged, counted, dropped, and the class fails with it in the end.
  */
 final class GuestEventAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(GuestEventAdapter.class);
     private static final int MAX_DISPLAY_NAME = 4096;
-    private static final int MAX_ENTRIES = 64;
-    private static final int MAX_ENTRY_KEY = 256;
-    private static final int MAX_ENTRY_VALUE = 64 * 1024;
-    private static final Pattern CLASS_NAME = Pattern.compile("[\\p{L}\\p{N}_$.]{1,1024}");
-    private static final Pattern METHOD_NAME = Pattern.compile("[\\p{L}\\p{N}_$]{1,1024}");
-    private static final Pattern PARAMETER_TYPES = Pattern.compile("[\\p{L}\\p{N}_$.\\[\\];, ]{0,4096}");
-    private static final Set<String> TYPES = Set.of("CONTAINER", "TEST", "CONTAINER_AND_TEST");
     /** Most output kept per test (stdout and stderr together); the rest is dropped with one note. */
     static final long OUTPUT_LIMIT = 16L * 1024 * 1024;
 
@@ -46,7 +41,7 @@ final class GuestEventAdapter {
     private final EngineExecutionListener listener;
     private final PrintStream out;
     private final PrintStream err;
-    private final java.util.Map<TestDescriptor, Long> outputBytes = new java.util.HashMap<>();
+    private final Map<TestDescriptor, Long> outputBytes = new HashMap<>();
 
     GuestEventAdapter(GuestRun run, EngineExecutionListener listener, PrintStream out, PrintStream err) {
         this.run = run;
@@ -57,26 +52,36 @@ final class GuestEventAdapter {
 
     void handle(Message.TestEvent event) {
         try {
-            if (event.event() == null) {
-                throw new ProtocolViolation("an event without a name");
+            if (event instanceof Message.Rejected rejected) {
+                throw new ProtocolViolation(
+                        "a malformed " + rejected.type() + " event (" + shorten(rejected.problem()) + ")");
             }
-            if (event.node() == null) {
-                throw new ProtocolViolation("a " + event.event() + " event without a node");
-            }
-            UniqueId id = hostId(event.node().uniqueId());
-            switch (event.event()) {
-                case "registered" -> registered(id, event.node());
-                case "started" -> started(id);
-                case "skipped" -> skipped(id, event.reason());
-                case "finished" -> finished(id, event.status(), event.throwable());
-                case "reported" -> reported(id, event.entries());
-                default -> throw new ProtocolViolation("an unknown event '" + shorten(event.event()) + "'");
+            UniqueId id = hostId(event.uniqueId());
+            if (event instanceof Message.TestRegistered e) {
+                registered(id, e.node());
+            } else if (event instanceof Message.TestStarted) {
+                started(id);
+            } else if (event instanceof Message.TestSkipped e) {
+                skipped(id, e.reason());
+            } else if (event instanceof Message.TestFinished e) {
+                finished(id, e.status(), e.throwable());
+            } else if (event instanceof Message.TestReported e) {
+                reported(id, e.entries());
+            } else if (event instanceof Message.TestPrinted e) {
+                printed(id, e.stream(), e.text());
             }
         } catch (ProtocolViolation e) {
-            String what = "guest sent " + e.getMessage() + "; dropped it";
-            run.violation(what);
-            LOG.warn("{}: {}", run.classDescriptor().className(), what);
+            violation(e.getMessage());
+        } catch (RuntimeException e) {
+            // the platform's own checks (a blank name, a bad tag) are the guest's fault too
+            violation("an event the host could not replay: " + shorten(e.toString()));
         }
+    }
+
+    private void violation(String problem) {
+        String what = "guest sent " + problem + "; dropped it";
+        run.violation(what);
+        LOG.warn("{}: {}", run.classDescriptor().className(), what);
     }
 
     /** The guest said the run is over; {@code error} is why, if it ended abnormally. */
@@ -106,26 +111,48 @@ final class GuestEventAdapter {
                             + brokenProtocol());
             end(open, TestExecutionResult.failed(cause));
         }
-        TestExecutionResult result = run.guestClassResult()
-                .filter(r -> r.getStatus() != TestExecutionResult.Status.SUCCESSFUL || failure == null)
-                .or(() -> Optional.ofNullable(failure).map(TestExecutionResult::failed))
-                .or(() -> run.guestEngineResult().filter(r -> r.getStatus() != TestExecutionResult.Status.SUCCESSFUL))
-                .orElse(TestExecutionResult.successful());
-        listener.executionFinished(cls, result);
+        listener.executionFinished(cls, classResult(failure));
+    }
+
+    /** The guest's own failure of the class first, then the run's, the guest engine's, and a broken protocol. */
+    private TestExecutionResult classResult(Throwable failure) {
+        Optional<TestExecutionResult> guestFailure =
+                run.guestClassResult().filter(r -> r.getStatus() != TestExecutionResult.Status.SUCCESSFUL);
+        if (guestFailure.isPresent()) {
+            return guestFailure.get();
+        }
+        if (failure != null) {
+            return TestExecutionResult.failed(failure);
+        }
+        Optional<TestExecutionResult> engineFailure =
+                run.guestEngineResult().filter(r -> r.getStatus() != TestExecutionResult.Status.SUCCESSFUL);
+        if (engineFailure.isPresent()) {
+            return engineFailure.get();
+        }
+        if (run.violationCount() > 0) {
+            return TestExecutionResult.failed(new SandboxException(violations()));
+        }
+        return TestExecutionResult.successful();
     }
 
     private String brokenProtocol() {
-        return run.violationCount() == 0
-                ? ""
-                : "; the guest broke the protocol " + run.violationCount() + " time(s), first: "
-                        + run.violations().get(0);
+        return run.violationCount() == 0 ? "" : "; " + violations();
+    }
+
+    private String violations() {
+        return "the guest broke the protocol " + run.violationCount() + " time(s), first: "
+                + run.violations().get(0);
     }
 
     private void registered(UniqueId id, Message.TestNode node) throws ProtocolViolation {
         if (run.isGuestEngine(id) || run.isClass(id)) {
             return;
         }
-        if (run.descriptor(id).isPresent()) {
+        Optional<TestDescriptor> known = run.descriptor(id);
+        if (known.isPresent()) {
+            if (run.confirm(known.get())) {
+                return;
+            }
             throw new ProtocolViolation("a second registration of " + id);
         }
         if (!id.hasPrefix(run.classDescriptor().getUniqueId())) {
@@ -144,9 +171,6 @@ final class GuestEventAdapter {
         if (run.isFull()) {
             throw new ProtocolViolation("more than " + GuestRun.MAX_NODES + " tests");
         }
-        if (node.type() == null || !TYPES.contains(node.type())) {
-            throw new ProtocolViolation(id + " of an unknown type");
-        }
         String displayName = node.displayName() == null || node.displayName().isBlank()
                 ? id.getLastSegment().getValue()
                 : ThrowableRebuilder.cap(node.displayName(), MAX_DISPLAY_NAME);
@@ -154,7 +178,12 @@ final class GuestEventAdapter {
                 ? displayName
                 : ThrowableRebuilder.cap(node.legacyName(), MAX_DISPLAY_NAME);
         GuestTestDescriptor d = new GuestTestDescriptor(
-                id, displayName, legacyName, TestDescriptor.Type.valueOf(node.type()), source(node), tags(node));
+                id,
+                displayName,
+                legacyName,
+                TestDescriptor.Type.valueOf(node.type().name()),
+                source(node),
+                tags(node));
         parent.addChild(d);
         run.registered(d);
         listener.dynamicTestRegistered(d);
@@ -178,7 +207,7 @@ final class GuestEventAdapter {
     }
 
     private void skipped(UniqueId id, String reason) throws ProtocolViolation {
-        String why = ThrowableRebuilder.cap(reason == null ? "" : reason, MAX_ENTRY_VALUE);
+        String why = reason == null ? "" : reason;
         if (run.isGuestEngine(id)) {
             return;
         }
@@ -199,7 +228,8 @@ final class GuestEventAdapter {
         run.ended(d);
     }
 
-    private void finished(UniqueId id, String status, Message.ThrowableData throwable) throws ProtocolViolation {
+    private void finished(UniqueId id, Message.Status status, Message.ThrowableData throwable)
+            throws ProtocolViolation {
         TestExecutionResult result = result(status, throwable);
         if (run.isGuestEngine(id)) {
             run.guestEngineResult(result);
@@ -223,51 +253,40 @@ final class GuestEventAdapter {
     }
 
     private void reported(UniqueId id, Map<String, String> entries) throws ProtocolViolation {
-        TestDescriptor d;
-        if (run.isGuestEngine(id) || run.isClass(id)) {
-            // output of @BeforeAll and friends belongs to the class
-            if (run.classSkipped()) {
-                throw new ProtocolViolation("a report for " + id + " in a skipped class");
-            }
-            ensureClassStarted();
-            d = run.classDescriptor();
-        } else {
-            d = known(id);
-        }
-        if (entries == null || entries.isEmpty() || entries.size() > MAX_ENTRIES) {
-            throw new ProtocolViolation("a report with no or too many entries for " + id);
-        }
-        Map<String, String> valid = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : entries.entrySet()) {
-            if (e.getKey() == null
-                    || e.getKey().isBlank()
-                    || e.getKey().length() > MAX_ENTRY_KEY
-                    || e.getValue() == null) {
-                throw new ProtocolViolation("a report entry without a valid key or value for " + id);
-            }
-            valid.put(e.getKey(), ThrowableRebuilder.cap(e.getValue(), MAX_ENTRY_VALUE));
-        }
-        if (!withinOutputLimit(d, valid)) {
+        TestDescriptor d = outputTarget(id, "a report");
+        listener.reportingEntryPublished(d, ReportEntry.from(new LinkedHashMap<>(entries)));
+    }
+
+    private void printed(UniqueId id, Message.Output stream, String text) throws ProtocolViolation {
+        TestDescriptor d = outputTarget(id, "output");
+        if (!withinOutputLimit(d, text.length())) {
             return;
         }
         // Surefire and IDEs attribute output to the test running on the host now, which is this one
-        if (valid.containsKey("stdout")) {
-            out.print(valid.get("stdout"));
-            out.flush();
+        PrintStream target = stream == Message.Output.STDOUT ? out : err;
+        target.print(text);
+        target.flush();
+        if (!text.isBlank()) {
+            listener.reportingEntryPublished(
+                    d, ReportEntry.from(stream == Message.Output.STDOUT ? "stdout" : "stderr", text));
         }
-        if (valid.containsKey("stderr")) {
-            err.print(valid.get("stderr"));
-            err.flush();
+    }
+
+    /** Where a report or output goes: a node of the guest's, or the class for the class's own and its engine's. */
+    private TestDescriptor outputTarget(UniqueId id, String what) throws ProtocolViolation {
+        if (run.isGuestEngine(id) || run.isClass(id)) {
+            // output of @BeforeAll and friends belongs to the class
+            if (run.classSkipped()) {
+                throw new ProtocolViolation(what + " for " + id + " in a skipped class");
+            }
+            ensureClassStarted();
+            return run.classDescriptor();
         }
-        listener.reportingEntryPublished(d, ReportEntry.from(valid));
+        return known(id);
     }
 
     /** Counts a test's output; past the limit, says so once and drops the rest. */
-    private boolean withinOutputLimit(TestDescriptor d, Map<String, String> entries) {
-        long size = entries.entrySet().stream()
-                .filter(e -> e.getKey().equals("stdout") || e.getKey().equals("stderr"))
-                .mapToLong(e -> e.getValue().length())
-                .sum();
+    private boolean withinOutputLimit(TestDescriptor d, long size) {
         if (size == 0) {
             return true;
         }
@@ -323,20 +342,12 @@ final class GuestEventAdapter {
         return d.get();
     }
 
-    private static TestExecutionResult result(String status, Message.ThrowableData throwable) throws ProtocolViolation {
-        if (status == null) {
-            throw new ProtocolViolation("a finish without a status");
-        }
-        switch (status) {
-            case "SUCCESSFUL":
-                return TestExecutionResult.successful();
-            case "ABORTED":
-                return TestExecutionResult.aborted(ThrowableRebuilder.rebuild(throwable, true));
-            case "FAILED":
-                return TestExecutionResult.failed(ThrowableRebuilder.rebuild(throwable, false));
-            default:
-                throw new ProtocolViolation("an unknown status '" + shorten(status) + "'");
-        }
+    private static TestExecutionResult result(Message.Status status, Message.ThrowableData throwable) {
+        return switch (status) {
+            case SUCCESSFUL -> TestExecutionResult.successful();
+            case ABORTED -> TestExecutionResult.aborted(ThrowableRebuilder.rebuild(throwable, true));
+            case FAILED -> TestExecutionResult.failed(ThrowableRebuilder.rebuild(throwable, false));
+        };
     }
 
     private static UniqueId hostId(String guestId) throws ProtocolViolation {
@@ -347,33 +358,24 @@ final class GuestEventAdapter {
         }
     }
 
-    private static TestSource source(Message.TestNode node) throws ProtocolViolation {
+    /** The decoder has checked the names' form; nothing here loads a class. */
+    private static TestSource source(Message.TestNode node) {
         if (node.className() == null) {
             return null;
-        }
-        if (!CLASS_NAME.matcher(node.className()).matches()) {
-            throw new ProtocolViolation("a bad class name '" + shorten(node.className()) + "'");
         }
         if (node.methodName() == null) {
             return ClassSource.from(node.className());
         }
-        String parameterTypes = node.methodParameterTypes() == null ? "" : node.methodParameterTypes();
-        if (!METHOD_NAME.matcher(node.methodName()).matches()
-                || !PARAMETER_TYPES.matcher(parameterTypes).matches()) {
-            throw new ProtocolViolation(
-                    "a bad method '" + shorten(node.methodName()) + "(" + shorten(parameterTypes) + ")'");
-        }
-        return MethodSource.from(node.className(), node.methodName(), parameterTypes);
+        return MethodSource.from(
+                node.className(),
+                node.methodName(),
+                node.methodParameterTypes() == null ? "" : node.methodParameterTypes());
     }
 
     private static Set<TestTag> tags(Message.TestNode node) {
         Set<TestTag> tags = new LinkedHashSet<>();
         if (node.tags() != null) {
-            node.tags().stream()
-                    .limit(64)
-                    .filter(TestTag::isValid)
-                    .map(TestTag::create)
-                    .forEach(tags::add);
+            node.tags().stream().filter(TestTag::isValid).map(TestTag::create).forEach(tags::add);
         }
         return tags;
     }

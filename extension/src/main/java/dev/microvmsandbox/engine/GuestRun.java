@@ -24,6 +24,7 @@ final class GuestRun {
     private final Map<UniqueId, TestDescriptor> descriptors = new HashMap<>();
     private final Set<TestDescriptor> open = new LinkedHashSet<>();
     private final Set<TestDescriptor> done = new HashSet<>();
+    private final Set<TestDescriptor> confirmed = new HashSet<>();
     private final List<String> violations = new ArrayList<>();
     private int violationCount;
     private boolean classStarted;
@@ -37,6 +38,8 @@ final class GuestRun {
         this.guestEngineAlias =
                 UniqueId.forEngine(classDescriptor.getUniqueId().getEngineId().orElseThrow());
         descriptors.put(classDescriptor.getUniqueId(), classDescriptor);
+        // what discovery knew and the filters left: the guest registers these again, under the same ids
+        classDescriptor.accept(d -> descriptors.put(d.getUniqueId(), d));
     }
 
     SandboxedClassDescriptor classDescriptor() {
@@ -62,6 +65,14 @@ final class GuestRun {
 
     void registered(TestDescriptor d) {
         descriptors.put(d.getUniqueId(), d);
+    }
+
+    /**
+     * The guest registered a node discovery already knew; {@code false} when it did so before, or
+     * when the node is one the guest made during this run.
+     */
+    boolean confirm(TestDescriptor d) {
+        return d instanceof StaticTestDescriptor && confirmed.add(d);
     }
 
     boolean isOpen(TestDescriptor d) {

@@ -8,6 +8,7 @@ import dev.microvmsandbox.backend.selection.BackendSelection;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.apiguardian.api.API;
@@ -24,9 +25,10 @@ import org.junit.platform.engine.support.descriptor.EngineDescriptor;
  * The {@code microvm-sandbox} test engine: finds sandboxed test classes without loading them and
  * runs each in a microVM, reporting the guest's tests as if they had run here.
  *
- * <p>In {@code mixed} mode (the default) a class is sandboxed when it, a superclass or an enclosing
- * class carries {@link dev.microvmsandbox.MicroVmSandbox @MicroVmSandbox}; in {@code strict} mode
- * ({@code microvm.sandbox.mode=strict}) every Jupiter test class is. Defaults for the sandbox come
+ * <p>A class is sandboxed when it, a superclass or an enclosing class carries
+ * {@link dev.microvmsandbox.MicroVmSandbox @MicroVmSandbox}; other classes are Jupiter's, on the
+ * host. Strict mode ({@code microvm.sandbox.mode=strict}) is the fork path's: the whole test JVM in a
+ * guest; on the host it stops the run ({@link StrictModeGuard}). Defaults for the sandbox come
  * from configuration parameters {@code microvm.sandbox.memory}, {@code cpus}, {@code timeout},
  * {@code isolation}, {@code accelerator} and {@code requireKvm}; {@code microvm.sandbox.parallel.enabled}
  * and {@code parallel.maxSandboxes} let classes run at once (see {@link ClassScheduler}). Registered through
@@ -53,7 +55,7 @@ public final class MicroVmSandboxEngine implements TestEngine {
      * sandbox of an execution is needed.
      */
     public MicroVmSandboxEngine() {
-        this((SandboxSource) parameters -> new ChosenBackend(parameters)::start);
+        this((SandboxSource) ChosenBackend::new);
     }
 
     /** An engine whose sandboxes all come from {@code starter}, whatever the configuration says. */
@@ -87,7 +89,10 @@ public final class MicroVmSandboxEngine implements TestEngine {
             return engine;
         }
         Function<String, Optional<String>> parameters = request.getConfigurationParameters()::get;
-        SandboxConfig base = SandboxConfig.defaults().withClasspath(HostClasspath.current());
+        // the guard has stopped the run already where the platform loads discovery listeners
+        StrictModeGuard.check(parameters);
+        HostClasspath.ForGuest classpath = HostClasspath.forGuest();
+        SandboxConfig base = SandboxConfig.defaults().withClasspath(classpath.entries());
         Path javaHome = HostClasspath.javaHomeForGuest();
         if (javaHome != null) {
             base = base.withHostJavaHome(javaHome);
@@ -97,9 +102,9 @@ public final class MicroVmSandboxEngine implements TestEngine {
         new SandboxedClassDiscovery(
                         index,
                         loader != null ? loader : ClassLoader.getSystemClassLoader(),
-                        SandboxSettings.strictMode(parameters),
                         base,
-                        parameters)
+                        parameters,
+                        classpath.problemIfAny())
                 .discover(request, engine);
         return engine;
     }
@@ -119,8 +124,9 @@ public final class MicroVmSandboxEngine implements TestEngine {
         }
         Function<SandboxConfig, Sandbox> starter =
                 sandboxSource.forExecution(request.getConfigurationParameters()::get);
+        Map<String, String> guestConfiguration = GuestConfiguration.from(request.getConfigurationParameters());
         try (Sandboxes sandboxes = new Sandboxes(starter)) {
-            scheduler.run(classes, MicroVmSandboxEngine::memoryOf, cls -> {
+            scheduler.run(classes, cls -> usesHostMemory(starter) ? memoryOf(cls) : 0, cls -> {
                 Optional<String> refused = scheduler.problem().or(deadline::problem);
                 if (refused.isPresent()) {
                     listener.executionStarted(cls);
@@ -129,7 +135,8 @@ public final class MicroVmSandboxEngine implements TestEngine {
                             TestExecutionResult.failed(
                                     new SandboxException(refused.get() + "; " + cls.className() + " did not run")));
                 } else {
-                    new SandboxedClassExecution(cls, sandboxes, listener, System.out, System.err).run();
+                    new SandboxedClassExecution(cls, sandboxes, guestConfiguration, listener, System.out, System.err)
+                            .run();
                 }
             });
         }
@@ -140,8 +147,13 @@ public final class MicroVmSandboxEngine implements TestEngine {
         return cls.settings().map(s -> s.config().memory().bytes()).orElse(0L);
     }
 
-    /** The configured backend, chosen once, when the first sandbox is started. */
-    private static final class ChosenBackend {
+    /** Whether the sandboxes {@code starter} makes take this host's memory (a cluster's do not). */
+    private static boolean usesHostMemory(Function<SandboxConfig, Sandbox> starter) {
+        return !(starter instanceof ChosenBackend chosen) || chosen.usesHostMemory();
+    }
+
+    /** The configured backend, chosen once, when the first sandbox is started (or its memory counted). */
+    private static final class ChosenBackend implements Function<SandboxConfig, Sandbox> {
         private final Function<String, Optional<String>> parameters;
         private Backend backend;
 
@@ -149,15 +161,25 @@ public final class MicroVmSandboxEngine implements TestEngine {
             this.parameters = parameters;
         }
 
-        Sandbox start(SandboxConfig config) {
-            Backend chosen;
-            synchronized (this) {
-                if (backend == null) {
-                    backend = BackendSelection.standard().choose(parameters);
-                }
-                chosen = backend;
+        private synchronized Backend backend() {
+            if (backend == null) {
+                backend = BackendSelection.standard().choose(parameters);
             }
-            return chosen.start(config);
+            return backend;
+        }
+
+        @Override
+        public Sandbox apply(SandboxConfig config) {
+            return backend().start(config);
+        }
+
+        /** True also when no backend can be chosen: then every class fails on its start anyway. */
+        boolean usesHostMemory() {
+            try {
+                return backend().usesHostMemory();
+            } catch (SandboxException e) {
+                return true;
+            }
         }
     }
 

@@ -9,14 +9,21 @@ import org.objectweb.asm.AnnotationVisitor;
  * take the annotation's defaults. {@code isolation} is the enum constant's name.
  */
 record SandboxAnnotation(
-        String memory, int cpus, String timeout, List<String> images, List<String> env, String isolation) {
+        String memory, int cpus, String timeout, List<String> images, List<String> env, String isolation, String disk) {
 
     static final SandboxAnnotation DEFAULTS = new SandboxAnnotation("", 0, "", List.of(), List.of(), "DEFAULT");
+
+    /** Without a disk size: the configured one. */
+    SandboxAnnotation(
+            String memory, int cpus, String timeout, List<String> images, List<String> env, String isolation) {
+        this(memory, cpus, timeout, images, env, isolation, "");
+    }
 
     static final class Builder {
         private String memory = "";
         private int cpus;
         private String timeout = "";
+        private String disk = "";
         private final List<String> images = new ArrayList<>();
         private final List<String> env = new ArrayList<>();
         private String isolation = "DEFAULT";
@@ -29,6 +36,8 @@ record SandboxAnnotation(
                         memory = s;
                     } else if ("timeout".equals(name) && value instanceof String s) {
                         timeout = s;
+                    } else if ("disk".equals(name) && value instanceof String s) {
+                        disk = s;
                     } else if ("cpus".equals(name) && value instanceof Integer i) {
                         cpus = i;
                     }
@@ -60,7 +69,7 @@ record SandboxAnnotation(
         }
 
         SandboxAnnotation build() {
-            return new SandboxAnnotation(memory, cpus, timeout, List.copyOf(images), List.copyOf(env), isolation);
+            return new SandboxAnnotation(memory, cpus, timeout, List.copyOf(images), List.copyOf(env), isolation, disk);
         }
     }
 }

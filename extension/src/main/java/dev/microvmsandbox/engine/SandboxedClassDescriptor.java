@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.junit.platform.engine.TestDescriptor;
 import org.junit.platform.engine.TestTag;
 import org.junit.platform.engine.UniqueId;
 import org.junit.platform.engine.support.descriptor.AbstractTestDescriptor;
@@ -12,7 +13,9 @@ import org.junit.platform.engine.support.descriptor.ClassSource;
 
 /**
  * A test class that runs in a sandbox. Made from class file bytes: its source names the class
- * without loading it. Its children arrive during execution, from the guest.
+ * without loading it. Its nested classes and test methods are known before the run where
+ * {@link JupiterModel} can model the class (as {@link StaticTestDescriptor}s, which filters select
+ * from); what else the guest runs arrives during execution.
  */
 final class SandboxedClassDescriptor extends AbstractTestDescriptor {
 
@@ -21,6 +24,8 @@ final class SandboxedClassDescriptor extends AbstractTestDescriptor {
     private final String className;
     private final SandboxSettings settings;
     private final String settingsError;
+    private final String classpathProblem;
+    private final JupiterModel.ClassModel model;
     private final Set<TestTag> tags;
     private boolean wholeClass;
     private final Set<String> nestedClasses = new LinkedHashSet<>();
@@ -31,16 +36,18 @@ final class SandboxedClassDescriptor extends AbstractTestDescriptor {
             UniqueId engineId,
             String className,
             String displayName,
-            List<String> tags,
+            Set<TestTag> tags,
             SandboxSettings settings,
-            String settingsError) {
+            String settingsError,
+            String classpathProblem,
+            JupiterModel.ClassModel model) {
         super(engineId.append(SEGMENT_TYPE, className), displayName, ClassSource.from(className));
         this.className = className;
         this.settings = settings;
         this.settingsError = settingsError;
-        Set<TestTag> valid = new LinkedHashSet<>();
-        tags.stream().filter(TestTag::isValid).map(TestTag::create).forEach(valid::add);
-        this.tags = Set.copyOf(valid);
+        this.classpathProblem = classpathProblem;
+        this.model = model;
+        this.tags = Set.copyOf(tags);
     }
 
     @Override
@@ -48,9 +55,10 @@ final class SandboxedClassDescriptor extends AbstractTestDescriptor {
         return Type.CONTAINER;
     }
 
+    /** Modelled, it is pruned as Jupiter's class is when filters leave none of its tests. */
     @Override
     public boolean mayRegisterTests() {
-        return true;
+        return !isModelled();
     }
 
     @Override
@@ -76,6 +84,20 @@ final class SandboxedClassDescriptor extends AbstractTestDescriptor {
         return Optional.ofNullable(settingsError);
     }
 
+    /** Why the guest cannot run Jupiter with the host's classpath, if it cannot. */
+    Optional<String> classpathProblem() {
+        return Optional.ofNullable(classpathProblem);
+    }
+
+    /** Whether its tests are known before the run (else the guest reports all it has, and filters see the class only). */
+    boolean isModelled() {
+        return model != null && !model.children().isEmpty();
+    }
+
+    Optional<JupiterModel.ClassModel> model() {
+        return Optional.ofNullable(model);
+    }
+
     // Selection is built up during discovery only; execution reads it.
 
     void selectWholeClass() {
@@ -94,16 +116,51 @@ final class SandboxedClassDescriptor extends AbstractTestDescriptor {
         guestUniqueIds.add(guestId);
     }
 
-    /** Class names for the guest's class selectors. */
-    List<String> guestClassNames() {
-        return wholeClass ? List.of(className) : new ArrayList<>(nestedClasses);
+    /**
+     * What the guest runs. Modelled: the whole class when every test of its model is still here
+     * (no filter removed one), else exactly the tests left (by unique id). Unmodelled: what the
+     * selectors named.
+     */
+    GuestSelection guestSelection() {
+        if (!isModelled()) {
+            return wholeClass
+                    ? new GuestSelection(List.of(className), List.of(), List.of())
+                    : new GuestSelection(
+                            new ArrayList<>(nestedClasses), new ArrayList<>(methods), new ArrayList<>(guestUniqueIds));
+        }
+        List<StaticTestDescriptor> left = new ArrayList<>();
+        collectStatic(this, left);
+        boolean intact =
+                left.size() == model.size() && left.stream().noneMatch(StaticTestDescriptor::isRestrictedToDescendants);
+        if (intact) {
+            return new GuestSelection(List.of(className), List.of(), List.of());
+        }
+        List<String> ids = new ArrayList<>();
+        for (StaticTestDescriptor d : left) {
+            if (d.node().isMethod()) {
+                if (d.isRestrictedToDescendants()) {
+                    ids.addAll(d.dynamicDescendants());
+                } else {
+                    ids.add(GuestIds.toGuest(d.getUniqueId()));
+                }
+            }
+        }
+        return new GuestSelection(List.of(), List.of(), ids);
     }
 
-    List<String> guestMethods() {
-        return wholeClass ? List.of() : new ArrayList<>(methods);
+    private static void collectStatic(TestDescriptor parent, List<StaticTestDescriptor> into) {
+        for (TestDescriptor child : parent.getChildren()) {
+            if (child instanceof StaticTestDescriptor d) {
+                into.add(d);
+                collectStatic(d, into);
+            }
+        }
     }
 
-    List<String> guestUniqueIds() {
-        return wholeClass ? List.of() : new ArrayList<>(guestUniqueIds);
+    /** The guest launcher's selectors: class names, {@code Class#method(types)} names, Jupiter unique ids. */
+    record GuestSelection(List<String> classNames, List<String> methods, List<String> uniqueIds) {
+        boolean isEmpty() {
+            return classNames.isEmpty() && methods.isEmpty() && uniqueIds.isEmpty();
+        }
     }
 }

@@ -35,6 +35,7 @@ final class SandboxedClassExecution {
 
     private final SandboxedClassDescriptor descriptor;
     private final Sandboxes sandboxes;
+    private final Map<String, String> guestConfiguration;
     private final EngineExecutionListener listener;
     private final PrintStream out;
     private final PrintStream err;
@@ -42,11 +43,13 @@ final class SandboxedClassExecution {
     SandboxedClassExecution(
             SandboxedClassDescriptor descriptor,
             Sandboxes sandboxes,
+            Map<String, String> guestConfiguration,
             EngineExecutionListener listener,
             PrintStream out,
             PrintStream err) {
         this.descriptor = descriptor;
         this.sandboxes = sandboxes;
+        this.guestConfiguration = guestConfiguration;
         this.listener = listener;
         this.out = out;
         this.err = err;
@@ -55,6 +58,15 @@ final class SandboxedClassExecution {
     void run() {
         if (descriptor.settingsError().isPresent()) {
             failClass(new IllegalArgumentException(descriptor.settingsError().get()));
+            return;
+        }
+        if (descriptor.classpathProblem().isPresent()) {
+            failClass(new SandboxException(descriptor.classpathProblem().get()));
+            return;
+        }
+        SandboxedClassDescriptor.GuestSelection selection = descriptor.guestSelection();
+        if (selection.isEmpty()) {
+            // filters left none of its tests; the platform normally prunes such a class before it gets here
             return;
         }
         SandboxSettings settings = descriptor.settings().orElseThrow();
@@ -67,7 +79,10 @@ final class SandboxedClassExecution {
             failClass(e);
             return;
         }
+        Progress progress = new Progress(err);
         Sandbox sandbox;
+        Progress.Step boot = progress.step("starting a sandbox for " + descriptor.className() + " ("
+                + settings.config().memory() + " memory, " + settings.config().cpus() + " vCPUs)");
         try {
             sandbox = sandboxes.acquire(settings, images);
         } catch (RuntimeException e) {
@@ -77,18 +92,21 @@ final class SandboxedClassExecution {
                             : new SandboxException(
                                     "the sandbox for " + descriptor.className() + " could not start: " + e, e));
             return;
+        } finally {
+            boot.close();
         }
         try {
-            sandboxes.preloadImages(sandbox, images, sources);
+            sandboxes.preloadImages(sandbox, images, sources, progress);
         } catch (RuntimeException e) {
             sandboxes.release(sandbox, settings);
             failClass(e);
             return;
         }
+        progress.ready("sandbox " + sandbox.id() + " ready for " + descriptor.className());
         GuestRun run = new GuestRun(descriptor);
         GuestEventAdapter adapter = new GuestEventAdapter(run, listener, out, err);
         try {
-            replay(sandbox, settings.classTimeout(), adapter);
+            replay(sandbox, settings.classTimeout(), selection, adapter);
         } finally {
             if (run.violationCount() > 0 || !run.openDescendants(descriptor).isEmpty()) {
                 // a guest that broke the protocol or left tests running serves no other class
@@ -107,7 +125,11 @@ final class SandboxedClassExecution {
         }
     }
 
-    private void replay(Sandbox sandbox, Duration timeout, GuestEventAdapter adapter) {
+    private void replay(
+            Sandbox sandbox,
+            Duration timeout,
+            SandboxedClassDescriptor.GuestSelection selection,
+            GuestEventAdapter adapter) {
         Channel channel = sandbox.channel();
         int id = channel.nextId();
         BlockingQueue<Object> inbox = new ArrayBlockingQueue<>(INBOX_CAPACITY);
@@ -122,51 +144,45 @@ final class SandboxedClassExecution {
 
             @Override
             public void closed(String reason) {
-                // never blocks the channel's reader: the engine thread also watches the sandbox itself
-                inbox.offer(new Closed(reason));
+                // never blocks the channel's reader; a full inbox at the end is a flood like any other
+                if (!inbox.offer(new Closed(reason))) {
+                    flooded.set(true);
+                }
             }
         });
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             channel.send(new Message.RunTests(
-                    id,
-                    descriptor.guestClassNames(),
-                    descriptor.guestMethods(),
-                    descriptor.guestUniqueIds(),
-                    Map.of()));
+                    id, selection.classNames(), selection.methods(), selection.uniqueIds(), guestConfiguration));
             while (true) {
                 if (flooded.get()) {
                     sandboxes.kill(sandbox);
-                    adapter.abort(died(sandbox, "the guest sent events faster than the host could take them"));
+                    adapter.abort(stopped(sandbox, "the guest sent events faster than the host could take them"));
                     return;
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     sandboxes.kill(sandbox);
-                    adapter.abort(died(
+                    adapter.abort(stopped(
                             sandbox,
                             "the timeout of " + TimeLimit.format(timeout) + " for " + descriptor.className()
                                     + " passed"));
                     return;
                 }
-                Object next = inbox.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
-                if (next == null) {
-                    if (Sandboxes.isDead(sandbox) && inbox.isEmpty()) {
-                        adapter.abort(died(sandbox, "the sandbox died"));
-                        return;
-                    }
-                } else if (next instanceof Message.TestEvent event) {
+                Object next = inbox.poll(left, TimeUnit.NANOSECONDS);
+                if (next instanceof Message.TestEvent event) {
                     adapter.handle(event);
                 } else if (next instanceof Message.RunDone done) {
                     adapter.runDone(done.error());
                     return;
                 } else if (next instanceof Closed closed) {
-                    awaitDeathCause(sandbox);
-                    adapter.abort(died(
+                    // every event the guest sent before its channel ended has been handled; the VM is going
+                    // down, and why is decided from all the guest said, not from which end arrived first
+                    adapter.abort(stopped(
                             sandbox,
-                            sandbox.deathCause().orElse("the channel to the guest closed: " + closed.reason())));
+                            sandbox.awaitDeathCause().orElse("the channel to the guest closed: " + closed.reason())));
                     return;
-                } else {
+                } else if (next != null) {
                     LOG.warn(
                             "{}: unexpected {} in a test run; dropped it",
                             descriptor.className(),
@@ -174,28 +190,21 @@ final class SandboxedClassExecution {
                 }
             }
         } catch (IOException e) {
-            adapter.abort(died(sandbox, "could not send the test run to the guest: " + e.getMessage()));
+            adapter.abort(stopped(
+                    sandbox,
+                    sandbox.awaitDeathCause().orElse("could not send the test run to the guest: " + e.getMessage())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             sandboxes.kill(sandbox);
-            adapter.abort(died(sandbox, "the host run was interrupted"));
+            adapter.abort(stopped(sandbox, "the host run was interrupted"));
         } finally {
             channel.unroute(id);
         }
     }
 
-    /** A closed channel usually means the VM is going down; its own cause says more, so give it a moment. */
-    private static void awaitDeathCause(Sandbox sandbox) throws InterruptedException {
-        for (int i = 0; i < 30 && sandbox.deathCause().isEmpty(); i++) {
-            Thread.sleep(100);
-        }
-    }
-
-    private static SandboxException died(Sandbox sandbox, String what) {
-        StringBuilder message = new StringBuilder(what);
-        sandbox.deathCause()
-                .filter(cause -> !what.contains(cause))
-                .ifPresent(cause -> message.append("; ").append(cause));
+    /** The class's tests cannot finish: {@code cause}, and the guest console's last lines. */
+    private static SandboxException stopped(Sandbox sandbox, String cause) {
+        StringBuilder message = new StringBuilder(cause);
         String console = sandbox.consoleTail();
         if (console != null && !console.isBlank()) {
             message.append("\nlast lines of the guest console of sandbox ")

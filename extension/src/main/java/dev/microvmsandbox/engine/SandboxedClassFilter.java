@@ -16,8 +16,9 @@ import org.junit.platform.launcher.PostDiscoveryFilter;
  * descriptor whose class or method source names a class that is sandboxed, judged from class
  * file bytes. Registered through {@code META-INF/services}; inert inside the guest.
  *
- * <p>A safety net for the mixed setup, not a guarantee: it runs after the other engine's
- * discovery, which may already have run code of the class. See the README for the strict setup.
+ * <p>A safety net for the annotation, not a guarantee: it runs after the other engine's discovery,
+ * which may already have run code of the class. Untrusted code takes the strict setup, in which the
+ * whole test JVM runs in a sandbox (see the README).
  */
 @API(status = API.Status.INTERNAL)
 public final class SandboxedClassFilter implements PostDiscoveryFilter {
@@ -52,10 +53,7 @@ public final class SandboxedClassFilter implements PostDiscoveryFilter {
             current = ClassFileIndex.forContextClassLoader();
             index = current;
         }
-        boolean strict = "strict"
-                .equalsIgnoreCase(System.getProperty(SandboxSettings.MODE, "").trim());
-        return current.sandboxAnnotation(className).isPresent()
-                || strict && current.sandboxedTestClass(className, true).isPresent();
+        return current.sandboxAnnotation(className).isPresent();
     }
 
     private static Optional<String> className(TestSource source) {

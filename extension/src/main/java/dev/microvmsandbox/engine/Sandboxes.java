@@ -105,7 +105,7 @@ final class Sandboxes implements AutoCloseable {
      *
      * @throws dev.microvmsandbox.backend.SandboxException when podman in the guest cannot load one
      */
-    void preloadImages(Sandbox sandbox, List<ImageArchive> archives, ImageSources sources) {
+    void preloadImages(Sandbox sandbox, List<ImageArchive> archives, ImageSources sources, Progress progress) {
         List<ImageArchive> missing = new ArrayList<>();
         synchronized (this) {
             Set<String> loaded = loadedImages.getOrDefault(sandbox, Set.of());
@@ -117,12 +117,20 @@ final class Sandboxes implements AutoCloseable {
         if (missing.isEmpty()) {
             return;
         }
-        sources.preload(sandbox, missing)
-                .forEach(p -> LOG.info(
-                        "loaded {} into sandbox {} in {} ms",
-                        p.archive().source(),
-                        sandbox.id(),
-                        p.copyMillis() + p.loadMillis()));
+        long bytes = missing.stream().mapToLong(ImageArchive::bytes).sum();
+        String what = missing.size() == 1 ? "image " + missing.get(0).source() : missing.size() + " images";
+        Progress.Step load =
+                progress.step("loading " + what + " (" + (bytes >> 20) + " MiB) into sandbox " + sandbox.id());
+        try {
+            sources.preload(sandbox, missing)
+                    .forEach(p -> LOG.info(
+                            "loaded {} into sandbox {} in {} ms",
+                            p.archive().source(),
+                            sandbox.id(),
+                            p.copyMillis() + p.loadMillis()));
+        } finally {
+            load.close();
+        }
         synchronized (this) {
             Set<String> loaded = loadedImages.computeIfAbsent(sandbox, s -> new HashSet<>());
             missing.forEach(a -> loaded.add(a.source()));

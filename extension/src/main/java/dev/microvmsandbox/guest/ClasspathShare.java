@@ -28,6 +28,8 @@ final class ClasspathShare {
     static final String DIR = "/run/msb/cp";
     /** The test classpath's entries in the share, one guest path a line. */
     static final String LIST = "agent.classpath";
+    /** The host configuration's system properties for the agent's JVM ({@link java.util.Properties} format). */
+    static final String PROPERTIES = "agent.properties";
 
     private static final int MAX_ENTRIES = 10_000;
 
@@ -40,7 +42,25 @@ final class ClasspathShare {
         }
         List<String> entries = entries(Path.of(DIR, LIST));
         append(entries);
+        applyProperties(Path.of(DIR, PROPERTIES));
         return entries;
+    }
+
+    /**
+     * Sets the system properties the file lists, as {@code -D} options would have at the JVM's
+     * start: the agent's JVM started before this sandbox's configuration existed.
+     */
+    static void applyProperties(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        java.util.Properties properties = new java.util.Properties();
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            properties.load(in);
+        }
+        for (String name : properties.stringPropertyNames()) {
+            System.setProperty(name, properties.getProperty(name));
+        }
     }
 
     /** The listed entries that lie inside the share; anything else is refused. */

@@ -16,7 +16,8 @@ import org.apiguardian.api.API;
 
 /**
  * The process the bootstrap starts in the guest: it serves the host's requests (commands, files,
- * test runs) over the virtio-serial port named {@value #PORT_NAME}.
+ * test runs) over the virtio-serial port named {@value #PORT_NAME}, or, in a container, over its
+ * standard input and the output the bootstrap names ({@code --stdio FD}; stdout without one).
  *
  * <p>It trusts the host and nothing else; it is the only user of the port. One host connection
  * is one session: the agent says {@link Message.Hello}, the host sends {@link Message.Attach},
@@ -52,12 +53,12 @@ public final class GuestAgent {
         // tells the host-side engine and filter, which are on this classpath too, to stay out of the way
         System.setProperty("microvm.sandbox.guest", "true");
         boolean stdio = args.length > 0 && args[0].equals("--stdio");
-        Channel channel = stdio ? stdioChannel() : portChannel();
+        Channel channel = stdio ? stdioChannel(args.length > 1 ? args[1] : null) : portChannel();
         // tests' output reaches the host through events only, never the slow serial console
         TestOutput.install();
         Map<String, Long> steps = GuestUptime.bootstrapSteps(Path.of(GuestUptime.STEPS_FILE));
         steps.put("jvm", jvmUp);
-        while (new GuestAgent(channel).serve(steps) && !stdio) {
+        while (new GuestAgent(channel).serve(steps, stdio) && !stdio) {
             // frozen for a template: the next session is a restored clone's
             channel = portChannel();
             steps = new java.util.LinkedHashMap<>();
@@ -66,11 +67,12 @@ public final class GuestAgent {
     }
 
     /**
-     * Serves one host connection.
+     * Serves one host connection. Over stdio (a container, started with everything it needs) no
+     * {@link Message.Attach} comes: the agent says it is ready once podman answers.
      *
      * @return whether it ended frozen, so a next connection follows
      */
-    boolean serve(Map<String, Long> steps) throws InterruptedException, IOException {
+    boolean serve(Map<String, Long> steps, boolean stdio) throws InterruptedException, IOException {
         steps.put("hello", GuestUptime.millis());
         // a port whose host side is not connected blocks writes until it is: in a guest saved as a
         // template this is where the agent waits for the host of the sandbox restored from it
@@ -92,6 +94,17 @@ public final class GuestAgent {
                 stopped.countDown();
             }
         });
+        if (stdio) {
+            inBackground("ready", () -> {
+                try {
+                    PodmanProbe.awaitReady(channel);
+                } catch (IOException e) {
+                    CONSOLE.println("agent: cannot say the sandbox is ready: " + e.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
         stopped.await();
         commands.killAll();
         return frozen;
@@ -112,8 +125,6 @@ public final class GuestAgent {
             inBackground("attach", () -> attach(attach));
         } else if (message instanceof Message.Freeze freeze) {
             inBackground("freeze", () -> freeze(freeze));
-        } else if (message instanceof Message.Shutdown) {
-            channel.close();
         } else {
             CONSOLE.println("agent: ignoring unexpected " + message.getClass().getSimpleName());
         }
@@ -210,10 +221,23 @@ public final class GuestAgent {
         return new Channel("agent", in, out, Frame.MAX_PAYLOAD, port);
     }
 
-    private static Channel stdioChannel() {
-        OutputStream out = new java.io.FileOutputStream(java.io.FileDescriptor.out);
-        System.setOut(System.err);
-        return new Channel("agent", System.in, out, Frame.MAX_PAYLOAD, () -> {});
+    /**
+     * The channel on stdin and {@code outputFd}: a descriptor of its own keeps what the JVM itself
+     * prints on stdout (warnings, a crash report) out of the channel's byte stream.
+     */
+    private static Channel stdioChannel(String outputFd) throws IOException {
+        OutputStream out;
+        if (outputFd == null) {
+            out = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+            System.setOut(System.err);
+        } else if (outputFd.matches("[0-9]{1,4}")) {
+            // append: never truncate what the descriptor names (a pipe here)
+            out = new java.io.FileOutputStream("/proc/self/fd/" + outputFd, true);
+        } else {
+            throw new IOException("--stdio takes a file descriptor number, not " + outputFd);
+        }
+        return new Channel(
+                "agent", new java.io.FileInputStream(java.io.FileDescriptor.in), out, Frame.MAX_PAYLOAD, out);
     }
 
     /** With no udev there is no /dev/virtio-ports link: the port's name is in sysfs. */

@@ -20,6 +20,8 @@ final class GuestTestListener implements TestExecutionListener {
 
     static final int MAX_TEXT = 16 * 1024;
     static final int MAX_NAME = 4 * 1024;
+    static final int MAX_TAG = 256;
+    static final int MAX_TAGS = 64;
 
     private final Channel channel;
     private final int runId;
@@ -40,7 +42,7 @@ final class GuestTestListener implements TestExecutionListener {
     }
 
     private void registerTree(TestPlan plan, TestIdentifier node) {
-        send(event("registered", node));
+        send(new Message.TestRegistered(runId, node(node)));
         for (TestIdentifier child : plan.getChildren(node)) {
             registerTree(plan, child);
         }
@@ -48,22 +50,22 @@ final class GuestTestListener implements TestExecutionListener {
 
     @Override
     public void dynamicTestRegistered(TestIdentifier node) {
-        send(event("registered", node));
+        send(new Message.TestRegistered(runId, node(node)));
     }
 
     @Override
     public void executionStarted(TestIdentifier node) {
-        send(event("started", node));
-        Message.TestNode plain = node(node);
-        TestOutput.Target target = new TestOutput.Target((stream, text) -> send(
-                new Message.TestEvent(runId, "reported", plain, null, null, null, Map.of(stream, text), null, null)));
+        String id = uniqueId(node);
+        send(new Message.TestStarted(runId, id));
+        TestOutput.Target target =
+                new TestOutput.Target((stream, text) -> send(new Message.TestPrinted(runId, id, stream, text)));
         printing.put(node.getUniqueId(), target);
         output.started(target);
     }
 
     @Override
     public void executionSkipped(TestIdentifier node, String reason) {
-        send(new Message.TestEvent(runId, "skipped", node(node), null, cap(reason, MAX_TEXT), null, null, null, null));
+        send(new Message.TestSkipped(runId, uniqueId(node), cap(reason, MAX_TEXT)));
     }
 
     @Override
@@ -74,39 +76,20 @@ final class GuestTestListener implements TestExecutionListener {
         }
         Message.ThrowableData throwable =
                 result.getThrowable().map(PlainThrowable::of).orElse(null);
-        send(new Message.TestEvent(
-                runId, "finished", node(node), result.getStatus().name(), null, throwable, null, null, null));
+        send(new Message.TestFinished(
+                runId, uniqueId(node), Message.Status.valueOf(result.getStatus().name()), throwable));
     }
 
     @Override
     public void reportingEntryPublished(TestIdentifier node, ReportEntry entry) {
-        Message.TestNode plain = node(node);
+        String id = uniqueId(node);
         for (Map.Entry<String, String> e : entry.getKeyValuePairs().entrySet()) {
-            String value = e.getValue();
-            if (e.getKey().equals("stdout") || e.getKey().equals("stderr")) {
-                // output can be long: send it whole, in pieces that fit a message
-                for (int at = 0; at < value.length(); at += MAX_TEXT) {
-                    String piece = value.substring(at, Math.min(value.length(), at + MAX_TEXT));
-                    send(new Message.TestEvent(
-                            runId, "reported", plain, null, null, null, Map.of(e.getKey(), piece), null, null));
-                }
-            } else {
-                send(new Message.TestEvent(
-                        runId,
-                        "reported",
-                        plain,
-                        null,
-                        null,
-                        null,
-                        Map.of(cap(e.getKey(), 256), cap(value, MAX_TEXT)),
-                        null,
-                        null));
-            }
+            send(new Message.TestReported(runId, id, Map.of(cap(e.getKey(), MAX_TAG), cap(e.getValue(), MAX_TEXT))));
         }
     }
 
-    private Message.TestEvent event(String name, TestIdentifier node) {
-        return new Message.TestEvent(runId, name, node(node), null, null, null, null, null, null);
+    private static String uniqueId(TestIdentifier node) {
+        return cap(node.getUniqueId(), MAX_NAME);
     }
 
     static Message.TestNode node(TestIdentifier id) {
@@ -121,14 +104,16 @@ final class GuestTestListener implements TestExecutionListener {
         } else if (source instanceof ClassSource c) {
             className = c.getClassName();
         }
-        List<String> tags =
-                id.getTags().stream().map(t -> cap(t.getName(), 256)).limit(64).toList();
+        List<String> tags = id.getTags().stream()
+                .map(t -> cap(t.getName(), MAX_TAG))
+                .limit(MAX_TAGS)
+                .toList();
         return new Message.TestNode(
-                cap(id.getUniqueId(), MAX_NAME),
+                uniqueId(id),
                 id.getParentId().map(p -> cap(p, MAX_NAME)).orElse(null),
                 cap(id.getDisplayName(), MAX_NAME),
                 cap(id.getLegacyReportingName(), MAX_NAME),
-                id.getType().name(),
+                Message.NodeType.valueOf(id.getType().name()),
                 cap(className, MAX_NAME),
                 cap(methodName, MAX_NAME),
                 cap(parameterTypes, MAX_NAME),

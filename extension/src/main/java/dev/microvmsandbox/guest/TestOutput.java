@@ -1,5 +1,6 @@
 package dev.microvmsandbox.guest;
 
+import dev.microvmsandbox.channel.Message;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -10,7 +11,7 @@ import java.util.function.BiConsumer;
 
 /**
  * The guest JVM's {@code System.out} and {@code System.err}: what is printed goes to the host as
- * it is printed, as {@code stdout}/{@code stderr} entries of the test or container running at that
+ * it is printed, as {@link Message.TestPrinted} events of the test or container running at that
  * moment, so the host can print it while the same test runs there. That keeps a class's
  * {@code @BeforeAll} output ahead of its first test and stdout and stderr in the order they were
  * written, which JUnit's own capture (released when a node finishes) does not.
@@ -31,31 +32,31 @@ final class TestOutput {
 
     private final Deque<Target> running = new ArrayDeque<>();
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-    private String pendingStream;
+    private Message.Output pendingStream;
     private long pendingSince;
     private byte lastByte;
 
-    /** Where one node's output goes: {@code send(stream, text)} with stream {@code stdout} or {@code stderr}. */
+    /** Where one node's output goes: {@code send(stream, text)}. */
     static final class Target {
-        private final BiConsumer<String, String> send;
+        private final BiConsumer<Message.Output, String> send;
         private long sent;
 
-        Target(BiConsumer<String, String> send) {
+        Target(BiConsumer<Message.Output, String> send) {
             this.send = send;
         }
     }
 
     /** Makes {@code System.out} and {@code System.err} this router's. */
     static void install() {
-        System.setOut(INSTANCE.stream("stdout"));
-        System.setErr(INSTANCE.stream("stderr"));
+        System.setOut(INSTANCE.stream(Message.Output.STDOUT));
+        System.setErr(INSTANCE.stream(Message.Output.STDERR));
     }
 
     static TestOutput instance() {
         return INSTANCE;
     }
 
-    PrintStream stream(String name) {
+    PrintStream stream(Message.Output name) {
         return new PrintStream(
                 new OutputStream() {
                     @Override
@@ -84,11 +85,11 @@ final class TestOutput {
         running.remove(target);
     }
 
-    synchronized void write(String stream, byte[] b, int off, int len) {
+    synchronized void write(Message.Output stream, byte[] b, int off, int len) {
         if (running.isEmpty()) {
             return;
         }
-        if (pendingStream != null && !pendingStream.equals(stream)) {
+        if (pendingStream != null && pendingStream != stream) {
             flush(true);
         }
         if (pending.size() == 0) {

@@ -32,12 +32,20 @@ import java.util.Properties;
  *   <li>{@code ryuk.disabled}: written for readers of the file; Testcontainers itself takes
  *       Ryuk's switch only from the environment variable {@code TESTCONTAINERS_RYUK_DISABLED}
  *       (the VM itself is the reaper: everything dies with it);</li>
- *   <li>no {@code tc.host}: containers are reached on the guest's own localhost.</li>
+ *   <li>no {@code tc.host}: containers are reached on the guest's own localhost;</li>
+ *   <li>{@code pull.policy}: where the test classpath has Testcontainers, this library's policy
+ *       ({@value #PULL_POLICY}), under which a name a test asks for finds the image preloaded
+ *       under another registry or prefix, and a missing image fails at once saying how to add it
+ *       (the VM has no network to pull from).</li>
  * </ul>
  */
 final class TestcontainersEnvironment {
 
     static final String FILE_NAME = ".testcontainers.properties";
+    /** Named, not referenced: the class implements a Testcontainers interface the classpath may lack. */
+    static final String PULL_POLICY = "dev.microvmsandbox.testcontainers.PreloadedImagePullPolicy";
+    /** Present on a test classpath that has Testcontainers (1.x and 2.x), looked up without loading it. */
+    static final String TESTCONTAINERS_POLICY_TYPE = "org/testcontainers/images/ImagePullPolicy.class";
     /** What the bootstrap must put into the agent JVM's environment (Testcontainers reads these nowhere else). */
     static final Map<String, String> REQUIRED_ENV = Map.of(
             "TESTCONTAINERS_RYUK_DISABLED", "true",
@@ -51,7 +59,9 @@ final class TestcontainersEnvironment {
     /** Applies the configuration to this JVM; never throws (a failure is logged and tests see it). */
     static void apply() {
         try {
-            apply(System.getenv(), System.getProperties(), System.err);
+            ClassLoader loader = TestcontainersEnvironment.class.getClassLoader();
+            boolean testcontainers = loader != null && loader.getResource(TESTCONTAINERS_POLICY_TYPE) != null;
+            apply(System.getenv(), System.getProperties(), System.err, testcontainers);
         } catch (RuntimeException | IOException e) {
             System.err.println("agent: could not configure Testcontainers for podman: " + e);
         }
@@ -60,7 +70,8 @@ final class TestcontainersEnvironment {
     /**
      * @return the properties file written
      */
-    static Path apply(Map<String, String> env, Properties system, PrintStream log) throws IOException {
+    static Path apply(Map<String, String> env, Properties system, PrintStream log, boolean testcontainers)
+            throws IOException {
         String socket = env.getOrDefault(PodmanProbe.SOCKET_ENV, "");
         if (socket.isBlank()) {
             socket = PodmanProbe.DEFAULT_SOCKET;
@@ -75,13 +86,13 @@ final class TestcontainersEnvironment {
         Path home = Path.of(system.getProperty("user.home", "/root"));
         Path file;
         try {
-            file = write(home, dockerHost);
+            file = write(home, content(dockerHost, testcontainers));
         } catch (IOException e) {
             // a read-only home: use a private one (Testcontainers looks in user.home)
             Path tmp = Files.createTempDirectory("msb-home");
             log.println("agent: " + home + " is not writable (" + e.getMessage() + "); Testcontainers' home is " + tmp);
             system.setProperty("user.home", tmp.toString());
-            file = write(tmp, dockerHost);
+            file = write(tmp, content(dockerHost, testcontainers));
         }
 
         List<String> problems = new ArrayList<>();
@@ -107,21 +118,25 @@ final class TestcontainersEnvironment {
         return file;
     }
 
-    static String content(String dockerHost) {
+    static String content(String dockerHost, boolean testcontainers) {
         return "# written by the microvm-sandbox guest agent: Testcontainers talks to podman in this VM\n"
                 + "docker.host=" + dockerHost + "\n"
                 + "docker.client.strategy=org.testcontainers.dockerclient.EnvironmentAndSystemPropertyClientProviderStrategy\n"
                 + "checks.disable=true\n"
                 + "# read from the environment only (TESTCONTAINERS_RYUK_DISABLED); here for people reading this file\n"
-                + "ryuk.disabled=true\n";
+                + "ryuk.disabled=true\n"
+                + (testcontainers
+                        ? "# nothing can be pulled: images come from those preloaded into the sandbox\n"
+                                + "pull.policy=" + PULL_POLICY + "\n"
+                        : "");
     }
 
-    private static Path write(Path home, String dockerHost) throws IOException {
+    private static Path write(Path home, String content) throws IOException {
         Files.createDirectories(home);
         Path file = home.resolve(FILE_NAME);
         Path tmp = Files.createTempFile(home, FILE_NAME, ".tmp");
         try {
-            Files.writeString(tmp, content(dockerHost));
+            Files.writeString(tmp, content);
             try {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {

@@ -44,9 +44,21 @@ final class ImageBuild {
     private static final String REPLACED = ".replaced-";
 
     private final Path cache;
+    /** {@code --oci} for the container image archive, nothing for the VM image. */
+    private final List<String> modeArguments;
 
     ImageBuild(Path cache) {
+        this(cache, List.of());
+    }
+
+    private ImageBuild(Path cache, List<String> modeArguments) {
         this.cache = cache;
+        this.modeArguments = modeArguments;
+    }
+
+    /** The build of the sandbox image as a container image archive ({@code build.sh --oci}). */
+    static ImageBuild containerImage(Path cache) {
+        return new ImageBuild(cache, List.of("--oci"));
     }
 
     /** Where the recipe in use builds to, and whether a build is published there. */
@@ -175,7 +187,7 @@ final class ImageBuild {
     }
 
     /** Runs the script with {@code MICROVM_SANDBOX_CACHE=cacheRoot}; returns the folder it printed last. */
-    private static Path runScript(Recipe recipe, Path cacheRoot, boolean printOnly) throws IOException {
+    private Path runScript(Recipe recipe, Path cacheRoot, boolean printOnly) throws IOException {
         List<String> out = new ArrayList<>();
         int code = run(recipe, cacheRoot, printOnly, out);
         if (code != 0) {
@@ -187,9 +199,10 @@ final class ImageBuild {
         return Path.of(out.get(out.size() - 1));
     }
 
-    private static int run(Recipe recipe, Path cacheRoot, boolean printOnly, List<String> stdout) throws IOException {
+    private int run(Recipe recipe, Path cacheRoot, boolean printOnly, List<String> stdout) throws IOException {
         List<String> command =
                 new ArrayList<>(List.of("bash", recipe.buildScript().toString()));
+        command.addAll(modeArguments);
         if (printOnly) {
             command.add("--print-dir");
         }

@@ -24,7 +24,7 @@ import java.util.Optional;
 final class ImageManifest {
 
     static final String FILE = "manifest.json";
-    /** Files every image has; manifests from before checksums were recorded list only their sizes. */
+    /** Files every VM image has; manifests from before checksums were recorded list only their sizes. */
     private static final List<String> REQUIRED = List.of("vmlinux", "initrd.img", "rootfs.ext4");
 
     private static final Map<String, String> LEGACY_SIZE_KEYS =
@@ -53,6 +53,11 @@ final class ImageManifest {
      * @throws IOException naming what is wrong when it is missing, unreadable or lists no files
      */
     static ImageManifest read(Path dir) throws IOException {
+        return read(dir, REQUIRED);
+    }
+
+    /** Reads {@code DIR/manifest.json}, which must list each of {@code required}. */
+    static ImageManifest read(Path dir, List<String> required) throws IOException {
         Path file = dir.resolve(FILE);
         JsonNode root;
         try {
@@ -86,7 +91,7 @@ final class ImageManifest {
                 }
             }
         }
-        for (String path : REQUIRED) {
+        for (String path : required) {
             if (entries.stream().noneMatch(e -> e.path().equals(path))) {
                 throw new IOException(FILE + " does not list " + path);
             }

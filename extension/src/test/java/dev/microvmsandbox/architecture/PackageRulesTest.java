@@ -33,15 +33,31 @@ class PackageRulesTest {
         MAY_USE.put("channel", Set.of());
         MAY_USE.put("hostfs", Set.of());
         MAY_USE.put("backend", Set.of("channel"));
+        MAY_USE.put("settings", Set.of("backend"));
         MAY_USE.put("guestimage", Set.of("backend", "hostfs"));
         MAY_USE.put("containerimage", Set.of("backend", "hostfs"));
         MAY_USE.put("backend.qemu", Set.of("backend", "channel", "guestimage", "hostfs"));
-        MAY_USE.put("backend.selection", Set.of("backend", "backend.qemu"));
-        MAY_USE.put("engine", Set.of("", "backend", "backend.selection", "channel", "containerimage"));
+        MAY_USE.put("backend.kata", Set.of("backend", "channel"));
+        MAY_USE.put("backend.kata.docker", Set.of("backend", "backend.kata", "guestimage", "containerimage"));
+        MAY_USE.put("backend.kata.kubernetes", Set.of("backend", "backend.kata"));
+        MAY_USE.put(
+                "backend.selection",
+                Set.of("backend", "backend.qemu", "backend.kata.docker", "backend.kata.kubernetes"));
+        MAY_USE.put("engine", Set.of("", "backend", "backend.selection", "channel", "containerimage", "settings"));
         MAY_USE.put("guest", Set.of("channel"));
+        MAY_USE.put("fork", Set.of("backend", "backend.selection", "containerimage", "hostfs", "settings"));
+        MAY_USE.put("testcontainers", Set.of());
         MAY_USE.put(
                 "cli",
-                Set.of("backend", "backend.qemu", "backend.selection", "guestimage", "containerimage", "hostfs"));
+                Set.of(
+                        "backend",
+                        "backend.qemu",
+                        "backend.kata.docker",
+                        "backend.kata.kubernetes",
+                        "backend.selection",
+                        "guestimage",
+                        "containerimage",
+                        "hostfs"));
     }
 
     private static final JavaClasses LIBRARY = new ClassFileImporter()

@@ -3,8 +3,10 @@ package dev.microvmsandbox.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SandboxConfigTest {
@@ -53,5 +55,26 @@ class SandboxConfigTest {
         assertThatThrownBy(() -> c.withEnv(List.of("NOVALUE"))).hasMessageContaining("NAME=value");
         assertThatThrownBy(() -> c.withEnv("1BAD", "x")).hasMessageContaining("MY_VAR");
         assertThatThrownBy(() -> Mount.parse("/a:relative")).hasMessageContaining("absolute");
+    }
+
+    @Test
+    void hostPathsMustBeAbsoluteAndNormalised() {
+        SandboxConfig c = SandboxConfig.defaults().withHostPaths(List.of(Path.of("/work/a.jar")));
+        assertThat(c.hostPaths()).containsExactly(Path.of("/work/a.jar"));
+        assertThat(c).isNotEqualTo(SandboxConfig.defaults());
+        assertThatThrownBy(() -> c.withHostPaths(List.of(Path.of("relative.jar"))))
+                .hasMessageContaining("absolute");
+        assertThatThrownBy(() -> c.withHostPaths(List.of(Path.of("/work/../etc/shadow"))))
+                .hasMessageContaining("normalised");
+        assertThatThrownBy(() -> c.withHostPaths(List.of(Path.of("/")))).hasMessageContaining("not the root");
+    }
+
+    @Test
+    void systemPropertiesAreOneLineNamesAndValues() {
+        SandboxConfig c = SandboxConfig.defaults().withSystemProperties(Map.of("app.mode", "a value with spaces"));
+        assertThat(c.systemProperties()).containsEntry("app.mode", "a value with spaces");
+        assertThatThrownBy(() -> c.withSystemProperties(Map.of("a", "two\nlines")))
+                .hasMessageContaining("one-line");
+        assertThatThrownBy(() -> c.withSystemProperties(Map.of("a=b", "c"))).hasMessageContaining("without '='");
     }
 }

@@ -2,6 +2,7 @@ package dev.microvmsandbox.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.microvmsandbox.WaitBounds;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -40,10 +41,11 @@ class ChannelTest {
                 closed.complete(reason);
             }
         });
-        return new Result(closed.get(10, TimeUnit.SECONDS), delivered);
+        String reason = closed.get(WaitBounds.HOST_STEP.toMillis(), TimeUnit.MILLISECONDS);
+        return new Result(reason, channel.end().orElseThrow(), delivered);
     }
 
-    record Result(String reason, List<Object> delivered) {}
+    record Result(String reason, Channel.End end, List<Object> delivered) {}
 
     private static byte[] frames(Message... messages) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -78,7 +80,7 @@ class ChannelTest {
         new Random(1).nextBytes(payload);
         host.sendData(5, Frame.Stream.FILE, payload, 0, payload.length);
         host.send(new Message.Exec(5, List.of("echo", "hi"), Map.of("A", "b"), null));
-        assertThat(got.get(5, TimeUnit.SECONDS))
+        assertThat(got.get(WaitBounds.HOST_STEP.toMillis(), TimeUnit.MILLISECONDS))
                 .isEqualTo(new Message.Exec(5, List.of("echo", "hi"), Map.of("A", "b"), null));
         assertThat(data.toByteArray()).isEqualTo(payload);
     }
@@ -122,7 +124,30 @@ class ChannelTest {
     void aCleanEndIsNotAViolation() throws Exception {
         Result r = feed(frames(new Message.Hello("1", "6.1", "17")));
         assertThat(r.reason()).isEqualTo("the other side closed the channel");
+        assertThat(r.end()).isEqualTo(Channel.End.OTHER_SIDE);
         assertThat(r.delivered()).hasSize(1);
+    }
+
+    /** A VM that powers off or crashes while the agent writes ends the stream mid-frame: an end, not a lie. */
+    @Test
+    void anEndInsideAFrameIsAnEndNotAViolation() throws Exception {
+        byte[] whole = frames(new Message.Hello("1", "6.1", "17"), new Message.Ready(10, "1.41"));
+        for (int cut : new int[] {whole.length - 1, whole.length - 20, 40 + 3}) {
+            Result r = feed(java.util.Arrays.copyOf(whole, cut));
+            assertThat(r.end()).as("cut at %d", cut).isEqualTo(Channel.End.OTHER_SIDE);
+            assertThat(r.reason()).doesNotContain("violation");
+        }
+    }
+
+    @Test
+    void saysHowItEnded() throws Exception {
+        assertThat(feed(new byte[] {9, 0, 0, 0, 0, 0, 0, 0, 0, 0}).end()).isEqualTo(Channel.End.PROTOCOL_VIOLATION);
+        Channel channel =
+                new Channel("test", new java.io.PipedInputStream(1024), new ByteArrayOutputStream(), 1 << 20, () -> {});
+        assertThat(channel.end()).isEmpty();
+        channel.close();
+        assertThat(channel.end()).contains(Channel.End.THIS_SIDE);
+        assertThat(channel.closeReason()).contains("closed by this side");
     }
 
     /** Random and mutated streams: the reader only ever delivers valid messages or closes with a reason. */
@@ -133,16 +158,12 @@ class ChannelTest {
                 new Message.Hello("1", "6.1", "17"),
                 new Message.Ready(10, "1.41"),
                 new Message.Exited(1, 0, null),
-                new Message.TestEvent(
+                new Message.TestRegistered(
                         2,
-                        "started",
-                        new Message.TestNode("[engine:x]", null, "d", "l", "TEST", "C", "m", "", List.of()),
-                        null,
-                        null,
-                        null,
-                        Map.of(),
-                        null,
-                        null));
+                        new Message.TestNode(
+                                "[engine:x]", null, "d", "l", Message.NodeType.TEST, "C", "m", "", List.of())),
+                new Message.TestFinished(2, "[engine:x]", Message.Status.FAILED, null),
+                new Message.TestPrinted(2, "[engine:x]", Message.Output.STDOUT, "hi\n"));
         for (int round = 0; round < 2000; round++) {
             byte[] input;
             if (round % 2 == 0) {
@@ -164,6 +185,81 @@ class ChannelTest {
             for (Object o : r.delivered()) {
                 assertThat(o).isInstanceOfAny(Message.class, Integer.class);
             }
+        }
+    }
+
+    @Test
+    void aTestEventThatBreaksTheRulesReachesItsRequestAsRejected() throws Exception {
+        String[] events = {
+            "{\"type\":\"test-finished\",\"id\":7,\"uniqueId\":\"[engine:x]\",\"status\":\"GREAT\"}",
+            "{\"type\":\"test-started\",\"id\":7}",
+            "{\"type\":\"test-printed\",\"id\":7,\"uniqueId\":\"[engine:x]\",\"stream\":\"STDOUT\"}",
+            "{\"type\":\"test-reported\",\"id\":7,\"uniqueId\":\"[engine:x]\",\"entries\":{\"k\":\" \"}}",
+            "{\"type\":\"test-registered\",\"id\":7,\"node\":{\"uniqueId\":\"[engine:x]\",\"type\":\"TEST\","
+                    + "\"className\":\"com.example.Foo;rm -rf\"}}",
+            "{\"type\":\"test-registered\",\"id\":7,\"node\":{\"uniqueId\":\"[engine:x]\"}}",
+        };
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (String e : events) {
+            new Frame(Frame.Kind.MESSAGE, 0, 7, e.getBytes(StandardCharsets.UTF_8)).writeTo(out);
+        }
+
+        Result r = feed(out.toByteArray());
+
+        assertThat(r.reason()).isEqualTo("the other side closed the channel");
+        assertThat(r.delivered())
+                .hasSize(events.length)
+                .allSatisfy(m -> assertThat(m)
+                        .isInstanceOfSatisfying(
+                                Message.Rejected.class,
+                                rejected -> assertThat(rejected.id()).isEqualTo(7)));
+        assertThat(r.delivered())
+                .extracting(m -> ((Message.Rejected) m).problem())
+                .satisfiesExactly(
+                        p -> assertThat(p).contains("GREAT"),
+                        p -> assertThat(p).isEqualTo("no unique id"),
+                        p -> assertThat(p).isEqualTo("no text"),
+                        p -> assertThat(p).contains("entry"),
+                        p -> assertThat(p).contains("bad class name"),
+                        p -> assertThat(p).isEqualTo("no type"));
+    }
+
+    @Test
+    void anythingElseMalformedClosesTheChannel() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // an event whose id is not a number cannot be given to a request
+        new Frame(
+                        Frame.Kind.MESSAGE,
+                        0,
+                        0,
+                        "{\"type\":\"test-started\",\"id\":\"x\",\"uniqueId\":\"[engine:x]\"}"
+                                .getBytes(StandardCharsets.UTF_8))
+                .writeTo(out);
+        assertThat(feed(out.toByteArray()).reason())
+                .contains("protocol violation")
+                .contains("invalid message");
+
+        out.reset();
+        new Frame(
+                        Frame.Kind.MESSAGE,
+                        0,
+                        1,
+                        "{\"type\":\"exited\",\"id\":1,\"exitCode\":\"zero\"}".getBytes(StandardCharsets.UTF_8))
+                .writeTo(out);
+        assertThat(feed(out.toByteArray()).reason()).contains("invalid message");
+    }
+
+    @Test
+    void theRemovedMessagesAreUnknown() throws Exception {
+        for (String type : List.of("shutdown", "test-event")) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            new Frame(
+                            Frame.Kind.MESSAGE,
+                            0,
+                            0,
+                            ("{\"type\":\"" + type + "\",\"id\":0}").getBytes(StandardCharsets.UTF_8))
+                    .writeTo(out);
+            assertThat(feed(out.toByteArray()).reason()).as(type).contains("invalid message");
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.microvmsandbox.cli;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.microvmsandbox.WaitBounds;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,9 @@ public final class CliProcess implements AutoCloseable {
                 System.getProperty("java.class.path"),
                 "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
                 "-Dmicrovm.sandbox.repo=" + System.getProperty("microvm.sandbox.repo", ""),
+                // the QEMU this run uses (a slowed one in sandbox-image/host-tools/slow-suite.sh), as a second build
+                // would
+                "-Dmicrovm.sandbox.qemu=" + System.getProperty("microvm.sandbox.qemu", ""),
                 SandboxCli.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
@@ -84,7 +88,7 @@ public final class CliProcess implements AutoCloseable {
             throw new AssertionError("SandboxCli did not end within " + atMost + "; its stderr so far:\n" + stderr, e);
         }
         for (Thread reader : readers) {
-            reader.join(10_000);
+            reader.join(WaitBounds.HOST_STEP.toMillis());
         }
         return process.exitValue();
     }

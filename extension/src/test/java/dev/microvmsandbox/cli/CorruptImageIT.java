@@ -2,6 +2,7 @@ package dev.microvmsandbox.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.microvmsandbox.WaitBounds;
 import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -25,7 +26,7 @@ class CorruptImageIT {
     /** Where the superblock's magic number 0xEF53 sits in an ext4 image: the guest cannot mount it. */
     private static final long EXT4_MAGIC = 1024 + 0x38;
 
-    private static final Duration NO_BOOT = Duration.ofMinutes(2);
+    private static final Duration NO_BOOT = WaitBounds.scaled(Duration.ofMinutes(2));
 
     @TempDir
     Path cache;
@@ -71,7 +72,8 @@ class CorruptImageIT {
                 new RandomAccessFile(image.resolve("rootfs.ext4").toFile(), "rw")) {
             f.setLength(size - 4096);
         }
-        try (CliProcess run = cli("run", "--memory", "512m", "--", "true")) {
+        try (CliProcess run =
+                cli("run", "--memory", "512m", "--boot-timeout", WaitBounds.bootTimeout(), "--", "true")) {
             assertThat(run.exitCode(NO_BOOT)).isEqualTo(3);
             assertThat(run.stderr())
                     .contains("the guest image in " + image + " is corrupt: rootfs.ext4 is " + (size - 4096)
@@ -89,8 +91,11 @@ class CorruptImageIT {
                     .as("the cheap check sees the right sizes: %s", sizes.stderr())
                     .isZero();
         }
-        try (CliProcess run = cli("run", "--memory", "512m", "--", "true")) {
-            assertThat(run.exitCode(Duration.ofMinutes(6))).as(run.stderr()).isEqualTo(3);
+        try (CliProcess run =
+                cli("run", "--memory", "512m", "--boot-timeout", WaitBounds.bootTimeout(), "--", "true")) {
+            assertThat(run.exitCode(WaitBounds.BOOT.plus(NO_BOOT)))
+                    .as(run.stderr())
+                    .isEqualTo(3);
             assertThat(run.stderr())
                     .contains("error: the guest image in " + image
                             + " is corrupt: rootfs.ext4 sha256 differs from its manifest. "
@@ -113,7 +118,7 @@ class CorruptImageIT {
     void imageRebuildPutsAGoodImageInPlaceOfACorruptOne() throws Exception {
         flipOneBit(image.resolve("vmlinux"), 4096);
         try (CliProcess rebuild = cli("image", "--rebuild")) {
-            assertThat(rebuild.exitCode(Duration.ofMinutes(15)))
+            assertThat(rebuild.exitCode(WaitBounds.IMAGE_BUILD_AND_BOOT))
                     .as(rebuild.stderr())
                     .isZero();
             assertThat(rebuild.stdout().strip()).isEqualTo(image.toString());

@@ -24,13 +24,13 @@ class SandboxCliTest {
     void imageTakesOneKnownOption() {
         assertThat(cli.run(new String[] {"image", "--fix-it"})).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))
-                .contains("image takes nothing, --verify or --rebuild; got --fix-it");
+                .contains("image takes nothing, --verify, --rebuild or --oci; got --fix-it");
     }
 
     @Test
     void usageNamesTheImageCommand() {
         assertThat(cli.run(new String[] {"help"})).isZero();
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("sandbox image [--verify | --rebuild]");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("sandbox image [--verify | --rebuild | --oci]");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.microvmsandbox.WaitBounds;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -61,7 +63,8 @@ class HostPodmanExportTest {
                 .redirectErrorStream(true)
                 .redirectOutput(root.resolve("service.log").toFile())
                 .start();
-        for (int i = 0; i < 300 && !Files.exists(socket) && service.isAlive(); i++) {
+        long deadline = System.nanoTime() + WaitBounds.HOST_STEP.toNanos();
+        while (System.nanoTime() < deadline && !Files.exists(socket) && service.isAlive()) {
             Thread.sleep(100);
         }
         assertThat(socket)
@@ -74,7 +77,7 @@ class HostPodmanExportTest {
     static void stopPodman() throws InterruptedException {
         if (service != null) {
             service.destroy();
-            if (!service.waitFor(20, TimeUnit.SECONDS)) {
+            if (!service.waitFor(WaitBounds.HOST_STEP.toMillis(), TimeUnit.MILLISECONDS)) {
                 service.destroyForcibly();
             }
         }
@@ -165,7 +168,7 @@ class HostPodmanExportTest {
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(2, TimeUnit.MINUTES)) {
+        if (!p.waitFor(WaitBounds.scaled(Duration.ofMinutes(2)).toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
             throw new IOException("timed out: " + command);
         }

@@ -2,6 +2,7 @@ package dev.microvmsandbox.containerimage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.microvmsandbox.WaitBounds;
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
 import dev.microvmsandbox.backend.Sandbox;
@@ -33,11 +34,11 @@ class ImagePreloadIT {
     Path project;
 
     private static SandboxConfig config() {
-        return SandboxConfig.defaults().withMemory("2g").withTimeout(Duration.ofMinutes(20));
+        return WaitBounds.sandboxConfig().withMemory("2g").withTimeout(WaitBounds.scaled(Duration.ofMinutes(20)));
     }
 
     private static CommandResult sh(Sandbox sandbox, String script) {
-        return sandbox.exec(Command.shell(script).withTimeout(Duration.ofMinutes(5)));
+        return sandbox.exec(Command.shell(script).withTimeout(WaitBounds.scaled(Duration.ofMinutes(5))));
     }
 
     private static List<String> imageNames(Sandbox sandbox) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.microvmsandbox.WaitBounds;
 import dev.microvmsandbox.backend.SandboxException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -295,7 +296,7 @@ class ImageSourcesTest {
                         "localhost/big:1",
                         new FakeEngine.Image("34".repeat(32), 1024, exportOf("localhost/big:1"), true))) {
             assertTimeoutPreemptively(
-                    Duration.ofSeconds(60),
+                    WaitBounds.scaled(Duration.ofSeconds(60)),
                     () -> assertThatThrownBy(
                                     () -> sources(List.of(engine.endpoint())).resolve("localhost/big:1"))
                             .hasMessageContaining(

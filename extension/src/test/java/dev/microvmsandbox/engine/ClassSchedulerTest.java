@@ -2,6 +2,7 @@ package dev.microvmsandbox.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.microvmsandbox.WaitBounds;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -103,7 +104,7 @@ class ClassSchedulerTest {
 
     private static void await(CountDownLatch latch) {
         try {
-            assertThat(latch.await(30, TimeUnit.SECONDS))
+            assertThat(latch.await(WaitBounds.HOST_STEP.toMillis(), TimeUnit.MILLISECONDS))
                     .as("both classes ran at once")
                     .isTrue();
         } catch (InterruptedException e) {

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.TestDescriptor;
 import org.junit.platform.engine.UniqueId;
@@ -23,7 +24,7 @@ class GuestEventAdapterTest {
     private static final String METHOD_ID = CLASS_ID + "/[method:bar()]";
 
     private final SandboxedClassDescriptor cls = new SandboxedClassDescriptor(
-            UniqueId.forEngine("microvm-sandbox"), CLASS, "FooTest", List.of(), null, null);
+            UniqueId.forEngine("microvm-sandbox"), CLASS, "FooTest", Set.of(), null, null, null, null);
     private final GuestRun run = new GuestRun(cls);
     private final RecordingListener listener = new RecordingListener();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -36,31 +37,18 @@ class GuestEventAdapterTest {
     @Test
     void replaysAGuestRunInOrder() {
         registerEngineClassAndMethod();
-        adapter.handle(event("started", engineNode()));
-        adapter.handle(event("started", classNode()));
-        adapter.handle(event("started", methodNode(METHOD_ID, CLASS_ID)));
-        adapter.handle(new Message.TestEvent(
+        adapter.handle(started(ENGINE));
+        adapter.handle(started(CLASS_ID));
+        adapter.handle(started(METHOD_ID));
+        adapter.handle(new Message.TestPrinted(1, METHOD_ID, Message.Output.STDOUT, "hello\n"));
+        adapter.handle(new Message.TestReported(1, METHOD_ID, Map.of("key", "value")));
+        adapter.handle(new Message.TestFinished(
                 1,
-                "reported",
-                methodNode(METHOD_ID, CLASS_ID),
-                null,
-                null,
-                null,
-                Map.of("stdout", "hello\n"),
-                null,
-                null));
-        adapter.handle(new Message.TestEvent(
-                1,
-                "finished",
-                methodNode(METHOD_ID, CLASS_ID),
-                "FAILED",
-                null,
+                METHOD_ID,
+                Message.Status.FAILED,
                 new Message.ThrowableData(
-                        "org.opentest4j.AssertionFailedError", "differ", List.of(), null, List.of(), "a", "b", true),
-                null,
-                null,
-                null));
-        adapter.handle(new Message.TestEvent(1, "finished", classNode(), "SUCCESSFUL", null, null, null, null, null));
+                        "org.opentest4j.AssertionFailedError", "differ", List.of(), null, List.of(), "a", "b", true)));
+        adapter.handle(finished(CLASS_ID, Message.Status.SUCCESSFUL));
         adapter.runDone(null);
         adapter.finishClass();
 
@@ -70,6 +58,7 @@ class GuestEventAdapterTest {
                         "started " + CLASS,
                         "started bar()",
                         "reported bar() {stdout=hello\n}",
+                        "reported bar() {key=value}",
                         "finished bar() FAILED",
                         "finished " + CLASS + " SUCCESSFUL");
         assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("hello\n");
@@ -87,79 +76,65 @@ class GuestEventAdapterTest {
     }
 
     @Test
-    void dropsForgedAndMalformedEvents() {
+    void dropsForgedAndMalformedEventsAndFailsTheClassNamingThem() {
         registerEngineClassAndMethod();
         List<Message.TestEvent> garbage = List.of(
-                event("registered", methodNode(CLASS_ID + "/[method:orphan()]", CLASS_ID + "/[nested-class:Nowhere]")),
-                event(
-                        "registered",
-                        methodNode("[engine:junit-jupiter]/[class:com.example.Other]/[method:x()]", CLASS_ID)),
-                event("registered", methodNode("[engine:junit-vintage]/[runner:x]", CLASS_ID)),
-                event("registered", methodNode("not an id", CLASS_ID)),
-                event("registered", methodNode(METHOD_ID, CLASS_ID)),
-                event(
-                        "registered",
-                        new Message.TestNode(
-                                CLASS_ID + "/[method:typeless()]",
-                                CLASS_ID,
-                                "x",
-                                "x",
-                                "BOGUS",
-                                CLASS,
-                                "typeless",
-                                "",
-                                List.of())),
-                event(
-                        "registered",
-                        new Message.TestNode(
-                                CLASS_ID + "/[method:evil()]",
-                                CLASS_ID,
-                                "x",
-                                "x",
-                                "TEST",
-                                "com.example.Foo;rm -rf",
-                                "evil",
-                                "",
-                                List.of())),
-                event("exploded", methodNode(METHOD_ID, CLASS_ID)),
-                new Message.TestEvent(1, null, methodNode(METHOD_ID, CLASS_ID), null, null, null, null, null, null),
-                new Message.TestEvent(1, "started", null, null, null, null, null, null, null),
-                event("started", methodNode(CLASS_ID + "/[method:unknown()]", CLASS_ID)),
-                new Message.TestEvent(
-                        1, "finished", methodNode(METHOD_ID, CLASS_ID), "SUCCESSFUL", null, null, null, null, null),
-                new Message.TestEvent(
-                        1,
-                        "reported",
-                        methodNode(METHOD_ID, CLASS_ID),
-                        null,
-                        null,
-                        null,
-                        Map.of(" ", "x"),
-                        null,
-                        null));
+                registered(methodNode(CLASS_ID + "/[method:orphan()]", CLASS_ID + "/[nested-class:Nowhere]")),
+                registered(methodNode("[engine:junit-jupiter]/[class:com.example.Other]/[method:x()]", CLASS_ID)),
+                registered(methodNode("[engine:junit-vintage]/[runner:x]", CLASS_ID)),
+                registered(methodNode("not an id", CLASS_ID)),
+                registered(methodNode(METHOD_ID, CLASS_ID)),
+                new Message.Rejected(1, "test-finished", "status GREAT is not one"),
+                started(CLASS_ID + "/[method:unknown()]"),
+                finished(METHOD_ID, Message.Status.SUCCESSFUL),
+                new Message.TestPrinted(1, CLASS_ID + "/[method:unknown()]", Message.Output.STDERR, "x"));
 
         garbage.forEach(adapter::handle);
+        adapter.runDone(null);
+        adapter.finishClass();
 
         assertThat(run.violationCount()).isEqualTo(garbage.size());
-        assertThat(listener.calls).containsExactly("registered bar() under " + CLASS);
+        assertThat(listener.calls)
+                .containsExactly(
+                        "registered bar() under " + CLASS, "started " + CLASS, "finished " + CLASS + " FAILED");
         assertThat(cls.getChildren()).hasSize(1);
+        assertThat(listener.results.get(CLASS).getThrowable())
+                .get()
+                .asString()
+                .contains("the guest broke the protocol " + garbage.size() + " time(s)")
+                .contains("orphan()");
     }
 
     @Test
-    void wrongStatusIsDropped() {
+    void aRejectedEventIsAViolationNamingItsProblem() {
         registerEngineClassAndMethod();
-        adapter.handle(event("started", methodNode(METHOD_ID, CLASS_ID)));
-        adapter.handle(new Message.TestEvent(
-                1, "finished", methodNode(METHOD_ID, CLASS_ID), "GREAT", null, null, null, null, null));
+        adapter.handle(started(METHOD_ID));
+        adapter.handle(new Message.Rejected(1, "test-finished", "status 'GREAT' is not one of [SUCCESSFUL]"));
 
-        assertThat(run.violations()).singleElement().asString().contains("unknown status");
+        assertThat(run.violations())
+                .singleElement()
+                .asString()
+                .contains("a malformed test-finished event")
+                .contains("GREAT");
+    }
+
+    @Test
+    void blankOutputIsPrintedButNotPublished() {
+        registerEngineClassAndMethod();
+        adapter.handle(started(METHOD_ID));
+        adapter.handle(new Message.TestPrinted(1, METHOD_ID, Message.Output.STDOUT, "\n"));
+        adapter.handle(finished(METHOD_ID, Message.Status.SUCCESSFUL));
+
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("\n");
+        assertThat(listener.calls).noneMatch(c -> c.startsWith("reported"));
+        assertThat(run.violationCount()).isZero();
     }
 
     @Test
     void testsStillRunningWhenTheSandboxDiesFailWithTheCause() {
         registerEngineClassAndMethod();
-        adapter.handle(event("started", classNode()));
-        adapter.handle(event("started", methodNode(METHOD_ID, CLASS_ID)));
+        adapter.handle(started(CLASS_ID));
+        adapter.handle(started(METHOD_ID));
         adapter.abort(new SandboxException("the timeout of 1s for " + CLASS + " passed\nconsole tail"));
         adapter.finishClass();
 
@@ -174,8 +149,7 @@ class GuestEventAdapterTest {
     @Test
     void outputOfTheClassItselfIsReportedOnTheClass() {
         registerEngineClassAndMethod();
-        adapter.handle(new Message.TestEvent(
-                1, "reported", classNode(), null, null, null, Map.of("stdout", "from @BeforeAll\n"), null, null));
+        adapter.handle(new Message.TestPrinted(1, CLASS_ID, Message.Output.STDOUT, "from @BeforeAll\n"));
         adapter.finishClass();
 
         assertThat(listener.calls)
@@ -189,7 +163,7 @@ class GuestEventAdapterTest {
     @Test
     void aSkippedClassIsSkippedNotStarted() {
         registerEngineClassAndMethod();
-        adapter.handle(new Message.TestEvent(1, "skipped", classNode(), null, "disabled", null, null, null, null));
+        adapter.handle(new Message.TestSkipped(1, CLASS_ID, "disabled"));
         adapter.runDone(null);
         adapter.finishClass();
 
@@ -201,14 +175,19 @@ class GuestEventAdapterTest {
     void childrenEndBeforeTheirParent() {
         registerEngineClassAndMethod();
         String nested = CLASS_ID + "/[nested-class:Inner]";
-        adapter.handle(event(
-                "registered",
-                new Message.TestNode(
-                        nested, CLASS_ID, "Inner", "Inner", "CONTAINER", CLASS + "$Inner", null, null, List.of())));
-        adapter.handle(event("registered", methodNode(nested + "/[method:baz()]", nested)));
-        adapter.handle(event("started", methodNode(nested + "/[method:baz()]", nested)));
-        adapter.handle(new Message.TestEvent(
-                1, "finished", methodNode(nested, CLASS_ID), "SUCCESSFUL", null, null, null, null, null));
+        adapter.handle(registered(new Message.TestNode(
+                nested,
+                CLASS_ID,
+                "Inner",
+                "Inner",
+                Message.NodeType.CONTAINER,
+                CLASS + "$Inner",
+                null,
+                null,
+                List.of())));
+        adapter.handle(registered(methodNode(nested + "/[method:baz()]", nested)));
+        adapter.handle(started(nested + "/[method:baz()]"));
+        adapter.handle(finished(nested, Message.Status.SUCCESSFUL));
         adapter.finishClass();
 
         assertThat(listener.calls)
@@ -221,28 +200,45 @@ class GuestEventAdapterTest {
     }
 
     private void registerEngineClassAndMethod() {
-        adapter.handle(event("registered", engineNode()));
-        adapter.handle(event("registered", classNode()));
-        adapter.handle(event("registered", methodNode(METHOD_ID, CLASS_ID)));
+        adapter.handle(registered(engineNode()));
+        adapter.handle(registered(classNode()));
+        adapter.handle(registered(methodNode(METHOD_ID, CLASS_ID)));
     }
 
-    private static Message.TestEvent event(String name, Message.TestNode node) {
-        return new Message.TestEvent(1, name, node, null, null, null, null, null, null);
+    private static Message.TestEvent registered(Message.TestNode node) {
+        return new Message.TestRegistered(1, node);
+    }
+
+    private static Message.TestEvent started(String id) {
+        return new Message.TestStarted(1, id);
+    }
+
+    private static Message.TestEvent finished(String id, Message.Status status) {
+        return new Message.TestFinished(1, id, status, null);
     }
 
     private static Message.TestNode engineNode() {
         return new Message.TestNode(
-                ENGINE, null, "JUnit Jupiter", "JUnit Jupiter", "CONTAINER", null, null, null, List.of());
+                ENGINE,
+                null,
+                "JUnit Jupiter",
+                "JUnit Jupiter",
+                Message.NodeType.CONTAINER,
+                null,
+                null,
+                null,
+                List.of());
     }
 
     private static Message.TestNode classNode() {
-        return new Message.TestNode(CLASS_ID, ENGINE, "FooTest", CLASS, "CONTAINER", CLASS, null, null, List.of());
+        return new Message.TestNode(
+                CLASS_ID, ENGINE, "FooTest", CLASS, Message.NodeType.CONTAINER, CLASS, null, null, List.of());
     }
 
     private static Message.TestNode methodNode(String id, String parent) {
         int paren = id.lastIndexOf('(');
         String method = paren < 0 ? "m" : id.substring(id.lastIndexOf(':') + 1, paren);
         return new Message.TestNode(
-                id, parent, method + "()", method + "()", "TEST", CLASS, method, "", List.of("fast"));
+                id, parent, method + "()", method + "()", Message.NodeType.TEST, CLASS, method, "", List.of("fast"));
     }
 }

@@ -3,6 +3,7 @@ package dev.microvmsandbox.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import dev.microvmsandbox.WaitBounds;
 import java.time.Instant;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -27,6 +28,7 @@ class ParallelClassesIT {
         EngineExecutionResults results = EngineTestKit.engine(MicroVmSandboxEngine.ENGINE_ID)
                 .selectors(selectClass(A), selectClass(B))
                 .configurationParameter(ClassScheduler.ENABLED, "true")
+                .configurationParameter("microvm.sandbox.bootTimeout", WaitBounds.bootTimeout())
                 .configurationParameter(ClassScheduler.MAX_SANDBOXES, "2")
                 .execute();
         results.testEvents().assertStatistics(s -> s.started(2).succeeded(2));

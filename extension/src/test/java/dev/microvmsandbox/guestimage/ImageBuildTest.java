@@ -3,6 +3,7 @@ package dev.microvmsandbox.guestimage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.microvmsandbox.WaitBounds;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -103,7 +104,8 @@ class ImageBuildTest {
         try {
             Future<Path> first = pool.submit(() -> new ImageBuild(cache).build());
             Future<Path> second = pool.submit(() -> new ImageBuild(cache).build());
-            assertThat(first.get(1, TimeUnit.MINUTES)).isEqualTo(second.get(1, TimeUnit.MINUTES));
+            assertThat(first.get(WaitBounds.HOST_STEP.toMillis(), TimeUnit.MILLISECONDS))
+                    .isEqualTo(second.get(WaitBounds.HOST_STEP.toMillis(), TimeUnit.MILLISECONDS));
             assertThat(buildCount()).isEqualTo(1);
         } finally {
             pool.shutdownNow();

@@ -23,13 +23,23 @@ final class ClasspathStaging {
     static final String ENV_FILE = "agent.env";
     /** Guest paths the agent adds to its class path when the host attaches (its own jars are on the agent disk). */
     static final String CLASSPATH_FILE = "agent.classpath";
+    /**
+     * The configuration's system properties, which an agent started from the agent disk (before
+     * any host's configuration existed) sets when the host attaches, before any test runs.
+     */
+    static final String PROPERTIES_FILE = "agent.properties";
 
     static final String AGENT_MAIN = "dev.microvmsandbox.guest.GuestAgent";
 
     private ClasspathStaging() {}
 
     /** Stages {@code classpath} into {@code dir} and writes the agent's JVM argument file there. */
-    static void stage(List<Path> classpath, Path dir, List<String> jvmOptions, java.util.Map<String, String> env)
+    static void stage(
+            List<Path> classpath,
+            Path dir,
+            List<String> jvmOptions,
+            java.util.Map<String, String> env,
+            java.util.Map<String, String> systemProperties)
             throws IOException {
         Files.createDirectories(dir);
         if (classpath.isEmpty()) {
@@ -70,6 +80,16 @@ final class ClasspathStaging {
                 env.entrySet().stream()
                         .map(e -> e.getKey() + "=" + e.getValue())
                         .toList());
+        java.util.Properties properties = new java.util.Properties();
+        properties.putAll(systemProperties);
+        try (java.io.OutputStream out = Files.newOutputStream(dir.resolve(PROPERTIES_FILE))) {
+            properties.store(out, null);
+        }
+    }
+
+    /** One argument of a JVM argument file, quoted so spaces, quotes and backslashes in it stay as they are. */
+    static String quoted(String argument) {
+        return "\"" + argument.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     /** Just what the guest agent itself needs: this library, Jackson and slf4j. */

@@ -19,23 +19,33 @@ final class ConsoleLog {
     private final byte[] ring = new byte[TAIL_BYTES];
     private long total;
     private final Path file;
-    private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
 
     ConsoleLog(Path file) {
         this.file = file;
     }
 
-    /** Copies the console until it ends, on a daemon thread. */
-    void follow(InputStream console, String threadName) {
+    /** What the console says, line by line, and its end. */
+    interface Reader {
+        /** One line, control characters removed, cut at {@value ConsoleLog#MAX_LINE} characters. */
+        void line(String line);
+
+        /** The console reached its end (qemu exited): no line follows. */
+        void ended();
+    }
+
+    /** Copies the console until it ends, on a daemon thread, handing each line to {@code reader}. */
+    void follow(InputStream console, String threadName, Reader reader) {
         Thread t = new Thread(
                 () -> {
                     byte[] buf = new byte[8192];
+                    Lines lines = new Lines(reader);
                     try (console;
                             OutputStream out = Files.newOutputStream(file)) {
                         long written = 0;
                         int n;
                         while ((n = console.read(buf)) > 0) {
                             append(buf, n);
+                            lines.feed(buf, n);
                             if (written < FILE_LIMIT) {
                                 int keep = (int) Math.min(n, FILE_LIMIT - written);
                                 out.write(buf, 0, keep);
@@ -49,7 +59,8 @@ final class ConsoleLog {
                     } catch (IOException e) {
                         // qemu is gone
                     } finally {
-                        ended.countDown();
+                        lines.end();
+                        reader.ended();
                     }
                 },
                 threadName);
@@ -57,13 +68,48 @@ final class ConsoleLog {
         t.start();
     }
 
-    /** Waits a moment for the console to be read to its end, so a tail taken after qemu exits is whole. */
-    void awaitEnd(long millis) {
-        try {
-            ended.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Splits the byte stream into bounded lines: a guest that never prints a newline costs no memory. */
+    private static final class Lines {
+        private final Reader reader;
+        private final byte[] line = new byte[MAX_LINE];
+        private int length;
+
+        Lines(Reader reader) {
+            this.reader = reader;
         }
+
+        void feed(byte[] buf, int n) {
+            for (int i = 0; i < n; i++) {
+                if (buf[i] == '\n') {
+                    emit();
+                } else if (length < line.length) {
+                    line[length++] = buf[i];
+                }
+            }
+        }
+
+        void end() {
+            if (length > 0) {
+                emit();
+            }
+        }
+
+        private void emit() {
+            reader.line(clean(new String(line, 0, length, StandardCharsets.UTF_8)));
+            length = 0;
+        }
+    }
+
+    /** Without control characters (ESC sequences lose their ESC), newlines kept. */
+    private static String clean(String text) {
+        StringBuilder kept = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\n' || (c >= 0x20 && c != 0x7f) || c == '\t') {
+                kept.append(c);
+            }
+        }
+        return kept.toString();
     }
 
     private synchronized void append(byte[] buf, int n) {
@@ -79,7 +125,7 @@ final class ConsoleLog {
         for (int i = 0; i < size; i++) {
             copy[i] = ring[(int) ((total - size + i) % TAIL_BYTES)];
         }
-        String text = new String(copy, StandardCharsets.UTF_8).replaceAll("[\\x00-\\x08\\x0b-\\x1f\\x7f]", "");
+        String text = clean(new String(copy, StandardCharsets.UTF_8));
         String[] lines = text.split("\n");
         int from = Math.max(0, lines.length - maxLines);
         return java.util.Arrays.stream(lines, from, lines.length)

@@ -19,6 +19,7 @@ final class QemuCommandLine {
     static final String QMP_SOCKET = "qmp.sock";
     static final String SCRATCH_DISK = "scratch.ext4";
     static final String CLASSPATH_DIR = "cp";
+    static final String HOST_DIR = "host";
     static final String QEMU_PID = RunDirectory.QEMU_PID;
 
     /** How the guest starts and where its memory lives. */
@@ -117,6 +118,9 @@ final class QemuCommandLine {
                 "virtserialport,chardev=ch0,name=msb.0"));
         share(a, "cp", runDir.resolve(CLASSPATH_DIR), "msb-cp");
         config.hostJavaHome().ifPresent(jdk -> share(a, "jdk", jdk, "msb-jdk"));
+        if (!config.hostPaths().isEmpty()) {
+            share(a, "host", runDir.resolve(HOST_DIR), HostPathStaging.TAG);
+        }
         for (int i = 0; i < mountSources.size(); i++) {
             share(a, "m" + i, mountSources.get(i), "msb-m" + i);
         }

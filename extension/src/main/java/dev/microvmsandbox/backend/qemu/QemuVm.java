@@ -33,7 +33,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +51,12 @@ final class QemuVm implements Sandbox {
                 return t;
             });
     private static final int CONSOLE_LINES = 40;
+    /**
+     * How long qemu may take to exit once it has to (the host killed it, or its channel ended):
+     * the kernel reaps a killed process at once, so only a host in trouble needs more, and no
+     * verdict depends on it.
+     */
+    static final Duration EXIT_GRACE = Duration.ofSeconds(30);
     /** A restore that takes longer than this is given up (and the template with it) for a boot. */
     static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(60);
     /** How long saving a template's device state may take; its memory is not copied. */
@@ -64,15 +69,14 @@ final class QemuVm implements Sandbox {
     private final AcceleratorProbe.Choice accel;
     private final RunDirectory runDir;
     private final ConsoleLog console;
-    private final AtomicReference<String> deathCause = new AtomicReference<>();
+    private final StopCause stop = new StopCause();
     private final CompletableFuture<Message.Hello> hello = new CompletableFuture<>();
     private final CompletableFuture<Message.Ready> ready = new CompletableFuture<>();
     private final CompletableFuture<Message.Frozen> frozen = new CompletableFuture<>();
     private final BootTimeline timeline = new BootTimeline();
     private volatile Process process;
     private volatile Channel channel;
-    private volatile boolean closing;
-    private ScheduledFuture<?> timeout;
+    private volatile ScheduledFuture<?> timeout;
     private volatile Duration waitBound = Duration.ZERO;
 
     private QemuVm(SandboxConfig config, AcceleratorProbe.Choice accel, RunDirectory runDir) {
@@ -108,6 +112,7 @@ final class QemuVm implements Sandbox {
             ScratchDisk.create(vm.runDir.resolve(QemuCommandLine.SCRATCH_DISK), config.disk());
             vm.timeline.mark("scratch");
             vm.stageClasspath();
+            vm.stageHostPaths();
             vm.launch(
                     machine,
                     machine.storeDisk(),
@@ -125,6 +130,7 @@ final class QemuVm implements Sandbox {
         return started(config, machine.accel(), vm -> {
             vm.timeline.restored();
             vm.stageClasspath();
+            vm.stageHostPaths();
             vm.launch(
                     machine,
                     machine.storeDisk(),
@@ -162,6 +168,8 @@ final class QemuVm implements Sandbox {
             ScratchDisk.create(scratch, config.disk());
             List<Path> emptyShares = new ArrayList<>();
             Files.createDirectories(v.runDir.resolve(QemuCommandLine.CLASSPATH_DIR));
+            // the same devices as its clones, each share empty: nothing of any host's files is in a template
+            Files.createDirectories(v.runDir.resolve(QemuCommandLine.HOST_DIR));
             for (int i = 0; i < config.mounts().size(); i++) {
                 emptyShares.add(Files.createDirectories(v.runDir.resolve("share" + i)));
             }
@@ -263,8 +271,23 @@ final class QemuVm implements Sandbox {
 
     private void stageClasspath() throws IOException {
         List<String> jvm = new ArrayList<>(AgentDisk.JVM_OPTIONS);
-        ClasspathStaging.stage(config.classpath(), runDir.resolve(QemuCommandLine.CLASSPATH_DIR), jvm, config.env());
+        // for an agent started from the share's agent.args; one started from the agent disk sets them on attach
+        config.systemProperties().forEach((k, v) -> jvm.add(ClasspathStaging.quoted("-D" + k + "=" + v)));
+        ClasspathStaging.stage(
+                config.classpath(),
+                runDir.resolve(QemuCommandLine.CLASSPATH_DIR),
+                jvm,
+                config.env(),
+                config.systemProperties());
         timeline.mark("staged");
+    }
+
+    /** The host paths, linked into the run folder's host share; the guest links them into its root once attached. */
+    private void stageHostPaths() throws IOException {
+        if (!config.hostPaths().isEmpty()) {
+            int files = HostPathStaging.stage(config.hostPaths(), runDir.resolve(QemuCommandLine.HOST_DIR));
+            LOG.debug("{}: {} host files staged for the guest", id, files);
+        }
     }
 
     private void launch(
@@ -283,10 +306,23 @@ final class QemuVm implements Sandbox {
         LOG.debug("{}: {}", id, String.join(" ", args));
         process = QemuLauncher.start(args, runDir.path());
         timeline.mark("spawned");
-        console.follow(process.getInputStream(), id + "-console");
-        process.onExit().thenAccept(p -> die(stopCause(p)));
+        console.follow(process.getInputStream(), id + "-console", new ConsoleLog.Reader() {
+            @Override
+            public void line(String line) {
+                stop.consoleLine(line);
+            }
+
+            @Override
+            public void ended() {
+                stop.consoleEnded();
+            }
+        });
+        process.onExit().thenAccept(p -> stop.qemuExited(p.exitValue()));
+        stop.decision().thenAccept(this::stopped);
         timeout = TIMERS.schedule(
-                () -> die("the sandbox's timeout of " + TimeLimit.format(config.timeout()) + " passed"),
+                () -> kill(
+                        StopCause.HostAction.TIMEOUT,
+                        "the sandbox's timeout of " + TimeLimit.format(config.timeout()) + " passed"),
                 config.timeout().toMillis(),
                 TimeUnit.MILLISECONDS);
     }
@@ -298,7 +334,7 @@ final class QemuVm implements Sandbox {
                     Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
                     process.toHandle());
         } catch (IOException e) {
-            die(deathCause.get() != null ? deathCause.get() : e.getMessage());
+            kill(StopCause.HostAction.NOT_READY, "qemu's monitor did not answer: " + e.getMessage());
             throw bootFailure();
         }
     }
@@ -306,6 +342,7 @@ final class QemuVm implements Sandbox {
     /** Connects the channel and routes the agent's announcements to their futures. */
     private void connect(long deadline) {
         channel = connectChannel(deadline);
+        stop.channelOpened();
         channel.start(new Channel.Receiver() {
             @Override
             public void message(Message message) {
@@ -325,10 +362,7 @@ final class QemuVm implements Sandbox {
 
             @Override
             public void closed(String reason) {
-                if (!closing) {
-                    // a template's channel is closed on purpose before qemu saves it
-                    dieOfChannelLoss(reason);
-                }
+                channelClosed(reason);
                 SandboxException lost = new SandboxException(reason);
                 hello.completeExceptionally(lost);
                 ready.completeExceptionally(lost);
@@ -343,7 +377,7 @@ final class QemuVm implements Sandbox {
         try {
             channel.send(attach);
         } catch (IOException e) {
-            die(deathCause.get() != null ? deathCause.get() : "the channel broke: " + e.getMessage());
+            kill(StopCause.HostAction.NOT_READY, "the channel broke: " + e.getMessage());
             throw bootFailure();
         }
         Message.Ready r = await(ready, deadline, "the guest was not ready");
@@ -360,13 +394,14 @@ final class QemuVm implements Sandbox {
         try {
             return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            die(what + " within " + TimeLimit.format(waitBound));
+            kill(StopCause.HostAction.NOT_READY, what + " within " + TimeLimit.format(waitBound));
             throw bootFailure();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            die("interrupted while waiting for the guest");
+            kill(StopCause.HostAction.NOT_READY, "interrupted while waiting for the guest");
             throw bootFailure();
         } catch (ExecutionException e) {
+            // the channel ended before the guest was ready: the VM is going down, its cause says why
             throw bootFailure();
         }
     }
@@ -385,7 +420,8 @@ final class QemuVm implements Sandbox {
         if (f.error() != null) {
             throw new SandboxException("the guest cannot be saved as a template: " + f.error());
         }
-        closing = true;
+        // from here on the VM ends as its owner wants: saved, then quit
+        stop.hostActed(StopCause.HostAction.CLOSED, "the guest was saved as a template");
         channel.close();
         qmp.execute("migrate-set-capabilities", ignoreShared(), Duration.ofSeconds(30));
         qmp.execute("migrate", Map.of("uri", "exec:cat > " + shellQuote(stateFile.toString())), Duration.ofSeconds(30));
@@ -443,6 +479,9 @@ final class QemuVm implements Sandbox {
     private void configureLimits() {
         StringBuilder script = new StringBuilder("set -e\n");
         script.append("echo ").append(config.pids()).append(" > /proc/sys/kernel/threads-max\n");
+        if (!config.hostPaths().isEmpty()) {
+            script.append(HostPathStaging.guestLayout());
+        }
         for (int i = 0; i < config.mounts().size(); i++) {
             String guestPath = config.mounts().get(i).guestPath();
             script.append("mkdir -p '")
@@ -453,7 +492,8 @@ final class QemuVm implements Sandbox {
                     .append(guestPath)
                     .append("'\n");
         }
-        CommandResult r = exec(Command.shell(script.toString()).withTimeout(Duration.ofMinutes(1)));
+        // part of the boot, so bounded like it: a slow host slows both alike
+        CommandResult r = exec(Command.shell(script.toString()).withTimeout(config.bootTimeout()));
         if (!r.succeeded()) {
             close();
             throw new SandboxException(
@@ -463,7 +503,7 @@ final class QemuVm implements Sandbox {
 
     private Channel connectChannel(long deadline) {
         Path socket = runDir.resolve(QemuCommandLine.CHANNEL_SOCKET);
-        while (System.nanoTime() < deadline && deathCause.get() == null) {
+        while (System.nanoTime() < deadline && process.isAlive()) {
             try {
                 SocketChannel sc = SocketChannel.open(StandardProtocolFamily.UNIX);
                 try {
@@ -477,17 +517,23 @@ final class QemuVm implements Sandbox {
                 throw new SandboxException("cannot open a socket: " + e.getMessage(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                kill(StopCause.HostAction.NOT_READY, "interrupted while waiting for qemu to open the channel socket");
+                throw bootFailure();
             }
         }
-        die(deathCause.get() != null ? deathCause.get() : "qemu did not open the channel socket in time");
+        if (process.isAlive()) {
+            kill(
+                    StopCause.HostAction.NOT_READY,
+                    "qemu did not open the channel socket within " + TimeLimit.format(waitBound));
+        }
         throw bootFailure();
     }
 
+    /** Why the boot failed, once the VM is down and its console read to the end. */
     private SandboxException bootFailure() {
-        return new SandboxException("sandbox " + id + " failed to boot: "
-                + deathCause().orElse("unknown cause") + "\n--- guest console (last lines; full log was "
-                + console.file() + ") ---\n" + consoleTail());
+        String cause = awaitDeathCause().orElse("unknown cause");
+        return new SandboxException("sandbox " + id + " failed to boot: " + cause
+                + "\n--- guest console (last lines; full log was " + console.file() + ") ---\n" + consoleTail());
     }
 
     @Override
@@ -527,48 +573,74 @@ final class QemuVm implements Sandbox {
 
     @Override
     public Optional<String> deathCause() {
-        return Optional.ofNullable(deathCause.get());
-    }
-
-    private String stopCause(Process p) {
-        console.awaitEnd(2000);
-        // a panic's first line is followed by a long trace: look at all the console still holds
-        return GuestStop.explain(p.exitValue(), console.tail(Integer.MAX_VALUE));
+        return stop.decided();
     }
 
     /**
-     * The channel usually ends because the VM is going down (a crash, the agent exiting); when qemu
-     * exits soon after, its cause says more than the closed socket.
+     * Waits for the verdict. Callers ask once the channel has failed, when qemu is exiting or
+     * killed; one that still runs after {@link #EXIT_GRACE} has stopped answering and is killed.
      */
-    private void dieOfChannelLoss(String reason) {
-        Process p = process;
+    @Override
+    public Optional<String> awaitDeathCause() {
         try {
-            p.onExit().get(3, TimeUnit.SECONDS);
-            die(stopCause(p));
+            return Optional.of(stop.decision().get(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException stillRunning) {
+            kill(
+                    StopCause.HostAction.CHANNEL_LOST,
+                    "the guest stopped answering and qemu did not exit within " + TimeLimit.format(EXIT_GRACE));
+            try {
+                return Optional.of(stop.decision().get(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (TimeoutException | ExecutionException e) {
+                LOG.warn("{}: qemu did not exit after SIGKILL", id);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } catch (ExecutionException e) {
+            LOG.warn("{}: deciding why the VM stopped failed", id, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            die(reason);
-        } catch (ExecutionException | TimeoutException stillRunning) {
-            die(reason);
+        }
+        return deathCause();
+    }
+
+    /**
+     * The channel to the guest ended. If the guest broke the protocol the host stops the VM;
+     * otherwise qemu closed the socket because it is exiting, and its exit says why.
+     */
+    private void channelClosed(String reason) {
+        Channel.End how = channel.end().orElse(Channel.End.OTHER_SIDE);
+        if (how == Channel.End.PROTOCOL_VIOLATION) {
+            kill(StopCause.HostAction.PROTOCOL_VIOLATION, "the guest broke the channel protocol (" + reason + ")");
+        } else if (how == Channel.End.RECEIVER_FAILURE) {
+            kill(
+                    StopCause.HostAction.PROTOCOL_VIOLATION,
+                    "the host could not take what the guest sent (" + reason + ")");
+        }
+        stop.channelEnded();
+    }
+
+    /** The verdict is in: say it, unless the owner closed a healthy VM. */
+    private void stopped(String cause) {
+        cancelTimeout();
+        if (!stop.closedByOwnerOnly()) {
+            LOG.warn("{}: {}", id, cause);
         }
     }
 
-    /** Records why the VM died (first cause wins) and destroys it. */
-    void die(String cause) {
-        if (!closing && deathCause.compareAndSet(null, cause)) {
-            LOG.warn("{}: {}", id, cause);
-        }
+    /** The host stops the VM for {@code cause}. */
+    private void kill(StopCause.HostAction action, String cause) {
+        stop.hostActed(action, cause);
         destroy();
     }
 
     @Override
     public void close() {
-        closing = true;
+        stop.hostActed(StopCause.HostAction.CLOSED, "the sandbox was closed by its owner");
         destroy();
         Process p = process;
         if (p != null) {
             try {
-                p.onExit().get(10, TimeUnit.SECONDS);
+                p.onExit().get(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 LOG.warn("{}: interrupted while waiting for qemu to exit", id);
@@ -579,18 +651,24 @@ final class QemuVm implements Sandbox {
         runDir.close();
     }
 
+    private void cancelTimeout() {
+        ScheduledFuture<?> t = timeout;
+        if (t != null) {
+            t.cancel(false);
+        }
+    }
+
+    /** Closes the channel first, so the reader sees this side's close, not the end of a killed qemu. */
     private void destroy() {
-        if (timeout != null) {
-            timeout.cancel(false);
+        cancelTimeout();
+        Channel c = channel;
+        if (c != null) {
+            c.close();
         }
         Process p = process;
         if (p != null && p.isAlive()) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-        }
-        Channel c = channel;
-        if (c != null) {
-            c.close();
         }
     }
 

@@ -2,6 +2,8 @@ package dev.microvmsandbox.backend.selection;
 
 import dev.microvmsandbox.backend.Backend;
 import dev.microvmsandbox.backend.SandboxException;
+import dev.microvmsandbox.backend.kata.docker.KataDockerBackend;
+import dev.microvmsandbox.backend.kata.kubernetes.KataKubernetesBackend;
 import dev.microvmsandbox.backend.qemu.QemuBackend;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,7 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +21,11 @@ import org.slf4j.LoggerFactory;
  * configured name ({@value #PARAMETER}) picks one; {@code auto} (the default) tries every backend
  * in a fixed order and takes the first that is available, logging in one line why each one before
  * it was passed over.
+ *
+ * <p>The order goes from what needs least to what needs most: {@code qemu} (only QEMU and the guest
+ * image this library builds, on this host), {@code kata-docker} (a Docker Engine API with a Kata
+ * runtime), {@code kata-kubernetes} (a cluster with a Kata RuntimeClass, and a sandbox image the
+ * user pushed to a registry: only available once configured).
  */
 @API(status = API.Status.INTERNAL)
 public final class BackendSelection {
@@ -31,16 +37,21 @@ public final class BackendSelection {
 
     private static final Logger LOG = LoggerFactory.getLogger(BackendSelection.class);
 
-    private final Map<String, Supplier<Backend>> strategies;
+    /** A backend as the run's configuration parameters set it up. */
+    interface Strategy extends Function<Function<String, Optional<String>>, Backend> {}
 
-    private BackendSelection(Map<String, Supplier<Backend>> strategies) {
+    private final Map<String, Strategy> strategies;
+
+    BackendSelection(Map<String, Strategy> strategies) {
         this.strategies = strategies;
     }
 
     /** Every backend this library has, in the order {@code auto} tries them. */
     public static BackendSelection standard() {
-        Map<String, Supplier<Backend>> strategies = new LinkedHashMap<>();
-        strategies.put("qemu", QemuBackend::create);
+        Map<String, Strategy> strategies = new LinkedHashMap<>();
+        strategies.put("qemu", parameters -> QemuBackend.create());
+        strategies.put(KataDockerBackend.NAME, KataDockerBackend::create);
+        strategies.put(KataKubernetesBackend.NAME, KataKubernetesBackend::create);
         return new BackendSelection(strategies);
     }
 
@@ -50,6 +61,11 @@ public final class BackendSelection {
         names.add(AUTO);
         names.addAll(strategies.keySet());
         return names;
+    }
+
+    /** Every backend, set up from {@code parameters}, in the order {@code auto} tries them. */
+    public List<Backend> all(Function<String, Optional<String>> parameters) {
+        return strategies.values().stream().map(s -> s.apply(parameters)).toList();
     }
 
     /**
@@ -66,16 +82,16 @@ public final class BackendSelection {
                 .filter(s -> !s.isEmpty())
                 .orElse(AUTO);
         if (!name.equals(AUTO)) {
-            Supplier<Backend> named = strategies.get(name);
+            Strategy named = strategies.get(name);
             if (named == null) {
                 throw new SandboxException(
                         PARAMETER + "=" + name + " is not a backend; write one of " + String.join(", ", names()));
             }
-            return named.get();
+            return named.apply(parameters);
         }
         List<String> passedOver = new ArrayList<>();
-        for (Map.Entry<String, Supplier<Backend>> strategy : strategies.entrySet()) {
-            Backend backend = strategy.getValue().get();
+        for (Map.Entry<String, Strategy> strategy : strategies.entrySet()) {
+            Backend backend = strategy.getValue().apply(parameters);
             Backend.Availability availability = backend.availability();
             if (availability.usable()) {
                 if (!passedOver.isEmpty()) {

@@ -3,6 +3,7 @@ package dev.microvmsandbox.backend.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.microvmsandbox.WaitBounds;
 import dev.microvmsandbox.cli.CliProcess;
 import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.IOException;
@@ -22,11 +23,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConcurrentHostsIT {
 
-    private static final Duration BOOT_AND_RUN = Duration.ofMinutes(8);
+    private static final Duration BOOT_AND_RUN = WaitBounds.scaled(Duration.ofMinutes(8));
+    /** A sandbox's own limit, far beyond what A waits for: B's whole run. */
+    private static final String SANDBOX_TIMEOUT =
+            WaitBounds.scaled(Duration.ofMinutes(15)).toMinutes() + "m";
 
     private static CliProcess run(Map<String, String> env, String... command) throws IOException {
-        List<String> args =
-                new java.util.ArrayList<>(List.of("run", "--memory", "512m", "--cpus", "1", "--timeout", "15m"));
+        List<String> args = new java.util.ArrayList<>(List.of(
+                "run",
+                "--memory",
+                "512m",
+                "--cpus",
+                "1",
+                "--timeout",
+                SANDBOX_TIMEOUT,
+                "--boot-timeout",
+                WaitBounds.bootTimeout()));
         args.addAll(List.of(command));
         return CliProcess.start(env, args.toArray(String[]::new));
     }
@@ -55,7 +67,7 @@ class ConcurrentHostsIT {
 
     /** Called after the JVMs ended; a qemu killed with its JVM may take a moment to be reaped. */
     private static void assertNothingLeftOf(CliProcess... processes) {
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        await().atMost(WaitBounds.HOST_STEP).untilAsserted(() -> {
             for (CliProcess p : processes) {
                 assertThat(runFolders(p.pid()))
                         .as("run folders of JVM %d", p.pid())
@@ -118,10 +130,10 @@ class ConcurrentHostsIT {
         String token2 = "token-2-" + UUID.randomUUID();
         try (CliProcess first = run(env, "--", "echo", token1);
                 CliProcess second = run(env, "--", "echo", token2)) {
-            assertThat(first.exitCode(Duration.ofMinutes(20)))
+            assertThat(first.exitCode(WaitBounds.IMAGE_BUILD_AND_BOOT))
                     .as("first: %s", first.stderr())
                     .isZero();
-            assertThat(second.exitCode(Duration.ofMinutes(20)))
+            assertThat(second.exitCode(WaitBounds.IMAGE_BUILD_AND_BOOT))
                     .as("second: %s", second.stderr())
                     .isZero();
             assertThat(first.stdout()).contains(token1).doesNotContain(token2);
@@ -143,7 +155,7 @@ class ConcurrentHostsIT {
         assertThat(image.getFileName())
                 .isEqualTo(GuestImage.resolve().directory().getFileName());
         try (CliProcess verify = CliProcess.start(env, "image", "--verify")) {
-            assertThat(verify.exitCode(Duration.ofMinutes(2)))
+            assertThat(verify.exitCode(WaitBounds.scaled(Duration.ofMinutes(2))))
                     .as(verify.stderr())
                     .isZero();
             assertThat(verify.stdout().strip()).isEqualTo(image.toString());

@@ -2,12 +2,14 @@ package dev.microvmsandbox.backend.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.microvmsandbox.WaitBounds;
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
 import dev.microvmsandbox.backend.Mount;
 import dev.microvmsandbox.backend.Sandbox;
-import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.guestimage.GuestImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,17 +25,24 @@ class QemuSandboxIT {
 
     private static Sandbox sandbox;
     private static Path shared;
+    private static Path hostTree;
 
     @BeforeAll
     static void boot(@TempDir Path tmp) throws IOException {
         shared = Files.createDirectories(tmp.resolve("shared"));
         Files.writeString(shared.resolve("hello.txt"), "from the host");
+        hostTree = Files.createDirectories(tmp.resolve("host tree"));
+        Files.createDirectories(hostTree.resolve("classes/pkg"));
+        Files.writeString(hostTree.resolve("classes/pkg/A.class"), "class bytes");
+        Files.writeString(hostTree.resolve("lib.jar"), "jar bytes");
+        Files.writeString(hostTree.resolve("not-listed.txt"), "stays on the host");
         sandbox = QemuBackend.create()
-                .start(SandboxConfig.defaults()
+                .start(WaitBounds.sandboxConfig()
                         .withMemory("2g")
                         .withEnv("GREETING", "hi")
                         .withMounts(List.of(new Mount(shared, "/mnt/shared")))
-                        .withTimeout(Duration.ofMinutes(20)));
+                        .withHostPaths(List.of(hostTree.resolve("classes"), hostTree.resolve("lib.jar")))
+                        .withTimeout(WaitBounds.scaled(Duration.ofMinutes(20))));
     }
 
     @AfterAll
@@ -44,7 +53,7 @@ class QemuSandboxIT {
     }
 
     private static CommandResult sh(String script) {
-        return sandbox.exec(Command.shell(script).withTimeout(Duration.ofMinutes(5)));
+        return sandbox.exec(Command.shell(script).withTimeout(WaitBounds.scaled(Duration.ofMinutes(5))));
     }
 
     @Test
@@ -141,5 +150,44 @@ class QemuSandboxIT {
     void hasNoNetworkInterfaceButLoopback() {
         CommandResult r = sh("ls /sys/class/net");
         assertThat(r.stdout().strip()).isEqualTo("lo");
+    }
+
+    @Test
+    void showsHostPathsReadOnlyWhereTheHostHasThem() {
+        String classFile = hostTree.resolve("classes/pkg/A.class").toString();
+        String jar = hostTree.resolve("lib.jar").toString();
+        assertThat(sh("cat '" + classFile + "'; echo; cat '" + jar + "'").stdout())
+                .isEqualTo("class bytes\njar bytes");
+        assertThat(sh("test -e '" + hostTree.resolve("not-listed.txt") + "'").exitCode())
+                .as("a file of the same folder that was not asked for")
+                .isNotZero();
+        assertThat(sh("echo x >> '" + jar + "'").exitCode()).isNotZero();
+        assertThat(sh("echo x > '" + hostTree.resolve("classes/pkg/B.class") + "'")
+                        .exitCode())
+                .as("the folders on the way are the guest's own")
+                .isZero();
+        assertThat(hostTree.resolve("classes/pkg/B.class")).doesNotExist();
+        assertThat(hostTree.resolve("lib.jar")).hasContent("jar bytes");
+    }
+
+    @Test
+    void relaysStdinAndRawOutputByteForByte() {
+        byte[] input = new byte[3 << 20];
+        for (int i = 0; i < input.length; i++) {
+            input[i] = (byte) (i * 31 + (i >> 11));
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        CommandResult r = sandbox.exec(Command.of("cat")
+                .withStdin(new ByteArrayInputStream(input))
+                .withStdoutTo(out)
+                .withTimeout(Duration.ofMinutes(5)));
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.stdout()).isEmpty();
+        assertThat(out.toByteArray()).isEqualTo(input);
+    }
+
+    @Test
+    void aCommandWithoutStdinReadsNothing() {
+        assertThat(sh("wc -c").stdout().strip()).isEqualTo("0");
     }
 }

@@ -3,10 +3,10 @@ package dev.microvmsandbox.backend.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.microvmsandbox.WaitBounds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +43,7 @@ class RunDirectoryTest {
 
     private static long deadPid() throws Exception {
         Process p = new ProcessBuilder("true").start();
-        p.waitFor(10, TimeUnit.SECONDS);
+        p.waitFor(WaitBounds.HOST_STEP.toMillis(), TimeUnit.MILLISECONDS);
         return p.pid();
     }
 
@@ -81,7 +81,7 @@ class RunDirectoryTest {
         RunDirectory.cleanUpAfterDeadOwners(base);
 
         assertThat(orphan).doesNotExist();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !qemu.isAlive());
+        await().atMost(WaitBounds.HOST_STEP).until(() -> !qemu.isAlive());
     }
 
     @Test

@@ -3,12 +3,14 @@ package dev.microvmsandbox.backend.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.abort;
 
+import dev.microvmsandbox.WaitBounds;
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
 import dev.microvmsandbox.backend.Sandbox;
-import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.SandboxException;
+import dev.microvmsandbox.backend.TimeLimit;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -25,13 +27,13 @@ class SandboxLimitsIT {
     @Test
     void aVmGiven512MiBCannotUseMore() {
         try (Sandbox sandbox =
-                QemuBackend.create().start(SandboxConfig.defaults().withMemory("512m"))) {
+                QemuBackend.create().start(WaitBounds.sandboxConfig().withMemory("512m"))) {
             CommandResult total = sandbox.exec(Command.shell("awk '/MemTotal/ {print $2}' /proc/meminfo"));
             assertThat(Long.parseLong(total.stdout().strip())).isLessThanOrEqualTo(512 * 1024);
             // awk doubles a string until memory runs out; it volunteers to be the OOM killer's victim
             CommandResult hog = sandbox.exec(Command.shell("echo 1000 > /proc/self/oom_score_adj; "
                             + "awk 'BEGIN { s = \"x\"; for (i = 0; i < 40; i++) s = s s; print length(s) }'")
-                    .withTimeout(Duration.ofMinutes(5)));
+                    .withTimeout(WaitBounds.scaled(Duration.ofMinutes(5))));
             assertThat(hog.exitCode())
                     .as("a 1 TiB string cannot fit in 512 MiB: %s", hog)
                     .isNotZero();
@@ -44,17 +46,24 @@ class SandboxLimitsIT {
 
     @Test
     void theSandboxTimeoutDestroysTheVmAndSaysSo() {
-        Sandbox sandbox = QemuBackend.create()
-                .start(SandboxConfig.defaults()
-                        .withMemory("1g")
-                        .withTimeout(Duration.ofSeconds(60))
-                        .withBootTimeout(Duration.ofSeconds(55)));
+        // the limit counts from the start, boot included; it must leave the command time to start
+        Duration limit = WaitBounds.scaled(Duration.ofSeconds(90));
+        String named = "the sandbox's timeout of " + TimeLimit.format(limit) + " passed";
+        Sandbox sandbox;
         try {
-            assertThatThrownBy(() -> sandbox.exec(Command.of("sleep", "600").withTimeout(Duration.ofMinutes(5))))
+            sandbox = QemuBackend.create()
+                    .start(WaitBounds.sandboxConfig().withMemory("1g").withTimeout(limit));
+        } catch (SandboxException bootOutlived) {
+            assertThat(bootOutlived).hasMessageContaining("failed to boot: " + named);
+            abort("the boot took longer than the timeout of " + TimeLimit.format(limit)
+                    + ", which killed it and said so; raise " + WaitBounds.PROPERTY + " to test a running command");
+            return;
+        }
+        try {
+            assertThatThrownBy(() -> sandbox.exec(Command.of("sleep", "600").withTimeout(limit.multipliedBy(4))))
                     .isInstanceOf(SandboxException.class)
-                    .hasMessageContaining("timeout");
-            assertThat(sandbox.deathCause())
-                    .hasValueSatisfying(c -> assertThat(c).contains("timeout of 1m passed"));
+                    .hasMessage("sandbox " + sandbox.id() + " failed: " + named);
+            assertThat(sandbox.deathCause()).contains(named);
         } finally {
             sandbox.close();
         }
@@ -63,21 +72,28 @@ class SandboxLimitsIT {
     @Test
     void qemuKilledMidCommandFailsTheCommandWithTheCause() throws Exception {
         QemuVm sandbox =
-                (QemuVm) QemuBackend.create().start(SandboxConfig.defaults().withMemory("512m"));
+                (QemuVm) QemuBackend.create().start(WaitBounds.sandboxConfig().withMemory("512m"));
         try {
+            java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.CompletableFuture<Throwable> failure =
                     java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                         try {
-                            sandbox.exec(Command.of("sleep", "600"));
+                            sandbox.exec(Command.shell("echo running; exec sleep 600")
+                                    .withStdoutListener(text -> running.countDown()));
                             return null;
                         } catch (RuntimeException e) {
                             return e;
                         }
                     });
-            Thread.sleep(2000);
+            assertThat(running.await(WaitBounds.HOST_STEP.toMillis(), TimeUnit.MILLISECONDS))
+                    .as("the command runs in the guest")
+                    .isTrue();
             sandbox.qemuProcess().destroyForcibly();
-            Throwable t = failure.get(30, TimeUnit.SECONDS);
-            assertThat(t).isInstanceOf(SandboxException.class).hasMessageContaining("the VM stopped");
+            Throwable t = failure.get(WaitBounds.HOST_STEP.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(t)
+                    .isInstanceOf(SandboxException.class)
+                    .hasMessage("sandbox " + sandbox.id() + " failed: the VM stopped: qemu was killed by signal 9, "
+                            + "not by this sandbox (qemu exit code 137)");
         } finally {
             sandbox.close();
         }
@@ -91,15 +107,16 @@ class SandboxLimitsIT {
             for (int i = 0; i < 2; i++) {
                 bootIds.add(pool.submit(() -> {
                     try (Sandbox sandbox = QemuBackend.create()
-                            .start(SandboxConfig.defaults().withMemory("512m").withCpus(1))) {
+                            .start(WaitBounds.sandboxConfig().withMemory("512m").withCpus(1))) {
                         return sandbox.exec(Command.of("cat", "/proc/sys/kernel/random/boot_id"))
                                 .stdout()
                                 .strip();
                     }
                 }));
             }
-            String first = bootIds.get(0).get(5, TimeUnit.MINUTES);
-            String second = bootIds.get(1).get(5, TimeUnit.MINUTES);
+            long bound = WaitBounds.BOOT.multipliedBy(2).toMillis();
+            String first = bootIds.get(0).get(bound, TimeUnit.MILLISECONDS);
+            String second = bootIds.get(1).get(bound, TimeUnit.MILLISECONDS);
             assertThat(first).isNotBlank().isNotEqualTo(second);
         } finally {
             pool.shutdownNow();
@@ -114,6 +131,8 @@ class SandboxLimitsIT {
                         "-cp",
                         System.getProperty("java.class.path"),
                         "-Dmicrovm.sandbox.repo=" + System.getProperty("microvm.sandbox.repo", ""),
+                        "-Dmicrovm.sandbox.qemu=" + System.getProperty("microvm.sandbox.qemu", ""),
+                        "-D" + WaitBounds.PROPERTY + "=" + WaitBounds.scale(),
                         BootAndWait.class.getName())
                 .redirectErrorStream(true)
                 .start();
@@ -133,8 +152,8 @@ class SandboxLimitsIT {
         assertThat(ProcessHandle.of(qemuPid)).isPresent();
 
         new ProcessBuilder("kill", "-KILL", Long.toString(child.pid())).start().waitFor();
-        child.waitFor(10, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(10))
+        child.waitFor(WaitBounds.HOST_STEP.toMillis(), TimeUnit.MILLISECONDS);
+        await().atMost(WaitBounds.HOST_STEP)
                 .until(() -> ProcessHandle.of(qemuPid).map(p -> !p.isAlive()).orElse(true));
 
         // the next start cleans what the dead JVM left behind
@@ -146,7 +165,7 @@ class SandboxLimitsIT {
     public static final class BootAndWait {
         public static void main(String[] args) throws InterruptedException, IOException {
             Sandbox sandbox =
-                    QemuBackend.create().start(SandboxConfig.defaults().withMemory("512m"));
+                    QemuBackend.create().start(WaitBounds.sandboxConfig().withMemory("512m"));
             try (var dirs = Files.list(RunDirectory.base())) {
                 List<Path> mine = dirs.filter(d -> d.getFileName()
                                 .toString()

@@ -11,8 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * An ordinary unit test with no annotation of its own: under the strict setup (Surefire runs
- * only the microvm-sandbox engine) it runs in the sandbox like every other class.
+ * An ordinary unit test: under the strict setup (Surefire forks its test JVM into the sandbox) it
+ * runs there like every other class.
  */
 class OrderTotalsTest {
 

@@ -2,7 +2,6 @@ package com.example.quickstart;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.microvmsandbox.MicroVmSandbox;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -14,13 +13,13 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 import redis.clients.jedis.Jedis;
 
 /**
- * One class, one container, a real client: this whole class runs inside a microVM, and the
- * Redis container it starts runs nested in that VM (podman serves the Docker API there).
+ * One class, one container, a real client, nothing about a sandbox: the strict setup in the pom runs
+ * this whole test JVM inside a microVM, and the Redis container it starts runs nested in that VM
+ * (podman serves the Docker API there).
  *
- * <p>The image is loaded from an archive before the class starts; the name below is the one
+ * <p>The pom loads the image from an archive before the tests start; the name below is the one
  * stored in the archive, so Testcontainers finds it locally and never pulls.
  */
-@MicroVmSandbox(images = "docker-archive:target/sample-images/redis.tar")
 @Testcontainers
 class RedisQuickstartTest {
 

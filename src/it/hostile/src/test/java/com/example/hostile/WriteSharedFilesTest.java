@@ -14,9 +14,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Tries to write into what the host shares: the read-only classpath copy (also after remounting it
- * read-write as root) and the local Maven repository's copy of the library. verify.groovy checks
- * that the host's target/test-classes and the local repository's jar kept their hashes.
+ * Tries to write into what the host shares: the files of the test class path, which the guest sees
+ * at their host paths through a read-only share, the share itself and the agent's class path copy
+ * (also after remounting them read-write as root), and the local Maven repository's copy of the
+ * library. Every shared file must refuse; new files in the folders on the way land on the guest's own
+ * disk. verify.groovy checks that the host's target/test-classes and the local repository's jar kept
+ * their hashes and that nothing was planted there.
  */
 @MicroVmSandbox(memory = "1g", timeout = "5m")
 class WriteSharedFilesTest {
@@ -27,16 +30,21 @@ class WriteSharedFilesTest {
     void classpathIsReadOnly() throws Exception {
         List<String> succeeded = new ArrayList<>();
         List<Path> targets = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        for (String entry : classPath.split(File.pathSeparator)) {
             targets.add(Path.of(entry));
         }
+        targets.add(Path.of("/run/msb/host"));
         targets.add(Path.of("/run/msb/cp"));
         Host.report("classpath " + targets);
         for (Path t : targets) {
             attack(t, succeeded);
         }
-        // as root in the guest: remount the share read-write and try again
-        Host.report("remount " + Host.sh("mount -o remount,rw /run/msb/cp; mount | grep /run/msb", 30));
+        // as root in the guest: remount the shares read-write and try again
+        Host.report("remount "
+                + Host.sh(
+                        "mount -o remount,rw /run/msb/host; mount -o remount,rw /run/msb/cp; mount | grep /run/msb",
+                        30));
         for (Path t : targets) {
             attack(t, succeeded);
         }
@@ -80,6 +88,7 @@ class WriteSharedFilesTest {
         }
     }
 
+    /** Writes into the shared files the target holds; a new file beside them is reported, not counted. */
     private static void attack(Path target, List<String> succeeded) {
         List<Path> files = new ArrayList<>();
         if (Files.isDirectory(target)) {
@@ -88,7 +97,13 @@ class WriteSharedFilesTest {
             } catch (IOException | RuntimeException e) {
                 // ignore
             }
-            tryWrite(target.resolve("planted-by-hostile-test.txt"), succeeded);
+            Path planted = target.resolve("planted-by-hostile-test.txt");
+            try {
+                Files.write(planted, PAYLOAD, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                Host.report("planted " + planted + " (in the guest's own copy of the folder)");
+            } catch (IOException | RuntimeException e) {
+                Host.report("planting " + planted + " refused: " + e.getMessage());
+            }
         } else {
             files.add(target);
         }

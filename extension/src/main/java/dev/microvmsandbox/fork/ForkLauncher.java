@@ -1,0 +1,271 @@
+package dev.microvmsandbox.fork;
+
+import dev.microvmsandbox.backend.Backend;
+import dev.microvmsandbox.backend.Command;
+import dev.microvmsandbox.backend.CommandResult;
+import dev.microvmsandbox.backend.Sandbox;
+import dev.microvmsandbox.backend.SandboxConfig;
+import dev.microvmsandbox.backend.SandboxException;
+import dev.microvmsandbox.backend.TimeLimit;
+import dev.microvmsandbox.backend.selection.BackendSelection;
+import dev.microvmsandbox.containerimage.ImageArchive;
+import dev.microvmsandbox.containerimage.ImageSources;
+import dev.microvmsandbox.settings.ProjectSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apiguardian.api.API;
+
+/**
+ * The forked test JVM Surefire and Failsafe start, when the Maven plugin's script is their
+ * {@code jvm}: {@code ForkLauncher SETTINGS_FILE JAVA_ARGUMENTS...}. It reads the command line for
+ * the host files it names, boots a sandbox that shows exactly those read-only at their own paths,
+ * loads the project's container images, runs {@code java} with the same arguments in the guest (in a
+ * writable folder at the working folder's path), relays stdin, stdout (through
+ * {@link SurefireEventFilter}) and stderr, and exits with the fork's status. Progress goes to stderr,
+ * one line per slow step, which Surefire prints to the console.
+ */
+@API(status = API.Status.INTERNAL)
+public final class ForkLauncher {
+
+    /** How long a fork may run in the guest when {@code microvm.sandbox.timeout} does not say. */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofHours(2);
+
+    /**
+     * The sandbox outlives its fork's limit by this much (boot and image loading come first), so the
+     * fork's own limit is what ends a fork that runs too long, with a message that says so.
+     */
+    static final Duration SANDBOX_SLACK = Duration.ofMinutes(15);
+
+    /**
+     * How long a guest may take to come up. Generous: a busy CI host (several TCG guests on two cores)
+     * boots in minutes; the fork's own limit bounds the run, this only catches a guest that never
+     * comes up.
+     */
+    static final Duration BOOT_TIMEOUT = Duration.ofMinutes(10);
+
+    /** Tells this library's engine, filter and strict-mode guard in the guest's JVM that they are inside. */
+    static final String GUEST_FLAG = "-Dmicrovm.sandbox.guest=true";
+
+    /** How much of the guest console a dead sandbox leaves on the build log. */
+    static final int CONSOLE_LINES = 20;
+
+    /** The image's own Java; a fork meant for a newer one gets the host's Java home instead. */
+    static final int GUEST_JAVA_FEATURE = 17;
+
+    private final InputStream stdin;
+    private final OutputStream stdout;
+    private final LauncherConsole console;
+    private final Map<String, String> environment;
+    private final Path workingDirectory;
+
+    ForkLauncher(
+            InputStream stdin,
+            OutputStream stdout,
+            PrintStream stderr,
+            Map<String, String> environment,
+            Path workingDirectory) {
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.console = new LauncherConsole(stderr);
+        this.environment = environment;
+        this.workingDirectory = workingDirectory;
+    }
+
+    public static void main(String[] args) {
+        ForkLauncher launcher = new ForkLauncher(
+                System.in,
+                new java.io.FileOutputStream(java.io.FileDescriptor.out),
+                System.err,
+                System.getenv(),
+                Path.of("").toAbsolutePath());
+        System.exit(launcher.run(List.of(args)));
+    }
+
+    /** @return the fork's exit status, or 1 when it could not run (the reason is on stderr) */
+    int run(List<String> args) {
+        if (args.isEmpty()) {
+            console.say("usage: ForkLauncher SETTINGS_FILE JAVA_ARGUMENTS...; the microvm-sandbox-maven-plugin's "
+                    + "prepare goal writes a script that calls it");
+            return 1;
+        }
+        try {
+            ForkSettings settings = ForkSettings.read(Path.of(args.get(0)));
+            ProjectSettings sandbox = settings.sandbox(environment::get);
+            try (ForkPlan plan = ForkPlan.of(args.subList(1, args.size()), workingDirectory, settings, sandbox)) {
+                if (!plan.withheldProperties().isEmpty()) {
+                    console.say(plan.name() + ": system properties not passed to the sandbox (set them in the pom's "
+                            + "systemPropertyVariables or list them in microvm.sandbox.systemProperties): "
+                            + String.join(", ", plan.withheldProperties()));
+                }
+                SandboxConfig config = sandbox.applyTo(SandboxConfig.defaults())
+                        .withTimeout(sandbox.timeout().orElse(DEFAULT_TIMEOUT).plus(SANDBOX_SLACK))
+                        .withBootTimeout(sandbox.bootTimeout().orElse(BOOT_TIMEOUT))
+                        .withHostPaths(plan.hostPaths());
+                if (javaFeature(settings.javaHome()) > GUEST_JAVA_FEATURE) {
+                    config = config.withHostJavaHome(settings.javaHome());
+                }
+                ImageSources images = ImageSources.forProject(settings.projectDir());
+                // before the VM boots: a missing image costs no boot
+                List<ImageArchive> archives = images.resolve(sandbox.images());
+                Backend backend = BackendSelection.standard()
+                        .choose(key -> key.equals(BackendSelection.PARAMETER) ? sandbox.backend() : Optional.empty());
+                return runInSandbox(
+                        plan,
+                        backend,
+                        config,
+                        sandbox.timeout().orElse(DEFAULT_TIMEOUT),
+                        images,
+                        archives,
+                        GuestInheritance.environment(environment, settings, sandbox)
+                                .passed());
+            }
+        } catch (LaunchFailure | IllegalArgumentException | SandboxException e) {
+            console.say(e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            console.say("the fork could not start: " + e);
+            return 1;
+        } catch (UncheckedIOException e) {
+            console.say("the fork could not start: " + e.getCause());
+            return 1;
+        }
+    }
+
+    private int runInSandbox(
+            ForkPlan plan,
+            Backend backend,
+            SandboxConfig config,
+            Duration forkTimeout,
+            ImageSources images,
+            List<ImageArchive> archives,
+            Map<String, String> env)
+            throws IOException {
+        String forkName = plan.name();
+        SurefireEventFilter events =
+                plan.surefire().map(v -> new SurefireEventFilter(stdout, v)).orElse(null);
+        OutputStream stdoutSink = events != null ? events : stdout;
+        List<String> command = new ArrayList<>(List.of("java", GUEST_FLAG));
+        command.addAll(plan.guestArguments());
+        long t0 = System.nanoTime();
+        console.say(forkName + ": booting a sandbox (" + backend.name() + ", " + config.memory() + ", " + config.cpus()
+                + " vCPUs, " + config.hostPaths().size() + " host paths shown read-only, fork timeout "
+                + TimeLimit.format(forkTimeout) + ")");
+        Sandbox sandbox = backend.start(config);
+        Thread closer = new Thread(sandbox::close, "microvm-sandbox-close");
+        Runtime.getRuntime().addShutdownHook(closer);
+        try (sandbox) {
+            console.say(forkName + ": sandbox " + sandbox.id() + " ready in " + seconds(t0) + " ("
+                    + sandbox.acceleration() + ")");
+            for (ImageSources.Preloaded p : images.preload(sandbox, archives)) {
+                console.say(forkName + ": image " + p.archive().source() + " ("
+                        + (p.archive().bytes() >> 20)
+                        + " MiB) loaded as " + p.archive().guestNames() + " in "
+                        + String.format(Locale.ROOT, "%.1f s", (p.copyMillis() + p.loadMillis()) / 1000.0));
+            }
+            List<String> mkdir = new ArrayList<>(List.of("mkdir", "-p"));
+            plan.writableFolders().forEach(f -> mkdir.add(f.toString()));
+            CommandResult made = sandbox.exec(Command.of(mkdir).withTimeout(Duration.ofMinutes(1)));
+            if (!made.succeeded()) {
+                throw new LaunchFailure("cannot make the fork's folders in the sandbox: "
+                        + made.stderr().strip());
+            }
+            console.say(forkName + ": fork started in sandbox " + sandbox.id() + " after " + seconds(t0));
+            Command fork = Command.of(command)
+                    .withWorkingDirectory(workingDirectory.toString())
+                    .withTimeout(forkTimeout)
+                    .withStdin(stdin)
+                    .withStdoutTo(stdoutSink)
+                    .withStderrTo(console.guestStderr());
+            for (Map.Entry<String, String> e : env.entrySet()) {
+                fork = fork.withEnv(e.getKey(), e.getValue());
+            }
+            CommandResult result;
+            try {
+                result = sandbox.exec(fork);
+            } catch (SandboxException e) {
+                if (events != null) {
+                    events.close();
+                }
+                console.say(forkName + ": " + e.getMessage());
+                String tail = sandbox.consoleTail();
+                if (tail != null && !tail.isBlank()) {
+                    console.say(forkName + ": last lines of the guest console:");
+                    tail.lines()
+                            .skip(Math.max(0, tail.lines().count() - CONSOLE_LINES))
+                            .forEach(console::say);
+                }
+                return 1;
+            }
+            if (events != null) {
+                events.close();
+                events.report().forEach(line -> console.say(forkName + ": " + line));
+            }
+            if (result.timedOut()) {
+                console.say(forkName + ": the fork passed its timeout of " + TimeLimit.format(forkTimeout)
+                        + " (microvm.sandbox.timeout) and was killed");
+            }
+            console.say(forkName + ": fork exited with status " + result.exitCode() + " after " + seconds(t0));
+            return result.exitCode();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(closer);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
+        }
+    }
+
+    /** Surefire names the dump file {@code <stamp>-jvmRun<N>}: the fork's name is its last part. */
+    static String forkName(String dumpName) {
+        int dash = dumpName.lastIndexOf('-');
+        String name = dash < 0 ? dumpName : dumpName.substring(dash + 1);
+        return name.matches("[A-Za-z0-9_.]{1,40}") ? name : "fork";
+    }
+
+    /** The feature version in the Java home's {@code release} file ({@code JAVA_VERSION="21.0.2"} is 21). */
+    static int javaFeature(Path javaHome) {
+        Path release = javaHome.resolve("release");
+        if (!Files.isRegularFile(release)) {
+            return Runtime.version().feature();
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(release)) {
+            p.load(in);
+        } catch (IOException e) {
+            return Runtime.version().feature();
+        }
+        String version = p.getProperty("JAVA_VERSION", "").replace("\"", "");
+        String[] parts = version.split("[._+-]");
+        try {
+            int first = Integer.parseInt(parts[0]);
+            return first == 1 && parts.length > 1 ? Integer.parseInt(parts[1]) : first;
+        } catch (NumberFormatException e) {
+            return Runtime.version().feature();
+        }
+    }
+
+    private static String seconds(long t0) {
+        return String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The fork cannot run; the message says why and what to do. */
+    static final class LaunchFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LaunchFailure(String message) {
+            super(message);
+        }
+    }
+}

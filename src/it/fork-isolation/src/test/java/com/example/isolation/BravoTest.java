@@ -1,0 +1,17 @@
+package com.example.isolation;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** Records the machine it ran on; with reuseForks=false each class gets a fork, so a VM, of its own. */
+class BravoTest {
+
+    @Test
+    void recordsTheMachineItRunsOn() throws Exception {
+        System.out.println("SANDBOX-KERNEL="
+                + Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim());
+        System.out.println("SANDBOX-BOOT-ID="
+                + Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
+    }
+}
