@@ -1,4 +1,5 @@
-// reuseForks=false: each class ran in a sandbox of its own (three boot ids); forkCount=2: two of those
+// the prepare goal's default isolation (reuseForks=false, which the pom does not set): each class ran
+// in a sandbox of its own (three boot ids); forkCount=2: two of those
 // sandboxes existed at once. The launchers say when a fork's sandbox starts booting and when the fork
 // has exited; Surefire relays both to the build log as they come, so their order in the log shows,
 // without comparing any clocks, whether two were alive together.
@@ -11,6 +12,10 @@ check(basedir, [
     'com.example.isolation.CharlieTest': ['recordsTheMachineItRunsOn'],
 ], 3)
 
+def buildLog = new File(basedir, 'build.log').text
+assert buildLog.contains('every test class gets a sandbox of its own (reuseForks=false') :
+        'the prepare goal did not say that it made every class a sandbox of its own'
+
 def bootByClass = [:]
 new File(basedir, 'target/surefire-reports').eachFileMatch(~/TEST-.*\.xml/) { f ->
     new XmlSlurper().parse(f).testcase.each { tc ->
@@ -19,7 +24,7 @@ new File(basedir, 'target/surefire-reports').eachFileMatch(~/TEST-.*\.xml/) { f 
 }
 println "[verify] boot id per class: ${bootByClass}"
 assert bootByClass.size() == 3 && bootByClass.values().toSet().size() == 3 :
-        "reuseForks=false must give each class a VM of its own: ${bootByClass}"
+        "the default isolation must give each class a VM of its own: ${bootByClass}"
 
 int alive = 0, most = 0
 def order = []

@@ -5,7 +5,7 @@
  * test JVM told {@code microvm.sandbox.mode=strict} (the strict setup runs the whole fork in a guest).
  *
  * <p>Internal: found through {@code META-INF/services}. May use the annotation, {@code backend},
- * {@code backend.selection}, {@code channel} and {@code containerimage}; never {@code guest} or a
+ * {@code backend.selection}, {@code channel}, {@code containerimage} and {@code settings}; never {@code guest} or a
  * backend implementation.
  */
 package dev.microvmsandbox.engine;

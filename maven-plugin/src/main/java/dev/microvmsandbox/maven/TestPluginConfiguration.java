@@ -28,6 +28,7 @@ final class TestPluginConfiguration {
     private final Map<String, List<String>> environment = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
     private final Set<String> launcherProperties = new LinkedHashSet<>();
+    private final List<String> reuseForksSettings = new ArrayList<>();
 
     static final String SANDBOX_PLUGIN = "dev.microvmsandbox:microvm-sandbox-maven-plugin";
 
@@ -75,6 +76,11 @@ final class TestPluginConfiguration {
             }
         }
         return c;
+    }
+
+    /** Where the pom sets {@code reuseForks} itself, as "maven-surefire-plugin reuseForks=true". */
+    List<String> reuseForksSettings() {
+        return reuseForksSettings;
     }
 
     Set<String> systemProperties() {
@@ -138,6 +144,11 @@ final class TestPluginConfiguration {
             problems.add(
                     plugin + where + " sets forkCount=" + forkCount.getValue().trim()
                             + ", which runs the tests in Maven's own JVM, outside any sandbox: remove it (forkCount 1 or more)");
+        }
+        Xpp3Dom reuseForks = dom.getChild("reuseForks");
+        if (reuseForks != null && reuseForks.getValue() != null) {
+            reuseForksSettings.add(
+                    plugin + where + " reuseForks=" + reuseForks.getValue().trim());
         }
         Xpp3Dom forkMode = dom.getChild("forkMode");
         if (forkMode != null && "never".equals(forkMode.getValue())) {

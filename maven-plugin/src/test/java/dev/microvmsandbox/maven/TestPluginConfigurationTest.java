@@ -62,6 +62,22 @@ class TestPluginConfigurationTest {
     }
 
     @Test
+    void findsWhereThePomDecidesWhetherForksAreReused() {
+        assertThat(TestPluginConfiguration.of(
+                                List.of(plugin("maven-surefire-plugin", "<forkCount>2</forkCount>")), new File("/p"))
+                        .reuseForksSettings())
+                .as("the goal's per-class default applies")
+                .isEmpty();
+        assertThat(TestPluginConfiguration.of(
+                                List.of(
+                                        plugin("maven-surefire-plugin", null, "<reuseForks> true </reuseForks>"),
+                                        plugin("maven-compiler-plugin", "<reuseForks>false</reuseForks>")),
+                                new File("/p"))
+                        .reuseForksSettings())
+                .containsExactly("maven-surefire-plugin execution e0 reuseForks=true");
+    }
+
+    @Test
     void namesWhatWouldKeepAForkOutOfTheSandbox() {
         TestPluginConfiguration c = TestPluginConfiguration.of(
                 List.of(
