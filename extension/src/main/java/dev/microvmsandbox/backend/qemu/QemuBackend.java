@@ -29,6 +29,8 @@ public final class QemuBackend implements Backend {
     private static final String QEMU = "qemu-system-x86_64";
     /** {@code false} boots every sandbox instead of restoring it from a template. */
     static final String TEMPLATES_PROPERTY = "microvm.sandbox.templates";
+    /** {@code false} loads a sandbox's images into it after it starts instead of attaching a prepared store. */
+    static final String IMAGE_STORE_PROPERTY = "microvm.sandbox.imageStore";
 
     static final String INSTALL_QEMU = "install QEMU: sudo apt-get install qemu-system-x86 (Debian/Ubuntu), "
             + "or set microvm.sandbox.qemu to the qemu-system-x86_64 binary";
@@ -136,6 +138,25 @@ public final class QemuBackend implements Backend {
     private static Sandbox startOn(
             String qemu, SandboxConfig config, GuestImage image, AcceleratorProbe.Choice choice) {
         QemuVm.Machine machine = machine(qemu, config, image, choice);
+        QemuVm vm = bootOrRestore(qemu, config, image, choice, machine);
+        if (machine.store().isEmpty() && !config.images().isEmpty()) {
+            // no store to attach: the images are loaded into this sandbox alone, as before stores
+            try {
+                vm.loadImages(config.images());
+            } catch (RuntimeException e) {
+                vm.close();
+                throw e;
+            }
+        }
+        return vm;
+    }
+
+    private static QemuVm bootOrRestore(
+            String qemu,
+            SandboxConfig config,
+            GuestImage image,
+            AcceleratorProbe.Choice choice,
+            QemuVm.Machine machine) {
         Optional<String> why =
                 templatesEnabled() ? TemplateKey.ineligible(config) : Optional.of(TEMPLATES_PROPERTY + "=false");
         if (why.isPresent()) {
@@ -160,7 +181,11 @@ public final class QemuBackend implements Backend {
         }
     }
 
-    /** The agent disk, and the image store of the configuration's images (made first when not cached). */
+    /**
+     * The agent disk, and the image store of the configuration's images (made first when not
+     * cached). Without a store (turned off, or it could not be made) the machine has none and the
+     * images are loaded into the sandbox once it runs.
+     */
     private static QemuVm.Machine machine(
             String qemu, SandboxConfig config, GuestImage image, AcceleratorProbe.Choice choice) {
         AgentDisk agentDisk;
@@ -173,6 +198,10 @@ public final class QemuBackend implements Backend {
         if (config.images().isEmpty()) {
             return bare;
         }
+        if (!imageStoreEnabled()) {
+            LOG.debug("no image store: {}=false", IMAGE_STORE_PROPERTY);
+            return bare;
+        }
         try {
             ImageStore store = ImageStore.obtain(
                     GuestImage.cacheDirectory(),
@@ -180,10 +209,20 @@ public final class QemuBackend implements Backend {
                     config.images(),
                     disk -> QemuVm.fillImageStore(bare, config.images(), disk));
             return new QemuVm.Machine(qemu, image, choice, agentDisk, Optional.of(store));
-        } catch (IOException e) {
-            throw new SandboxException(
-                    "could not make the image store for " + config.images() + ": " + e.getMessage(), e);
+        } catch (IOException | SandboxException e) {
+            LOG.warn(
+                    "could not make an image store for {} ({}); loading the images into the sandbox instead",
+                    config.images(),
+                    firstLine(e.getMessage()));
+            return bare;
         }
+    }
+
+    /** {@code microvm.sandbox.imageStore}: {@code true} (default) attaches a prepared image store. */
+    static boolean imageStoreEnabled() {
+        return !"false"
+                .equalsIgnoreCase(
+                        System.getProperty(IMAGE_STORE_PROPERTY, "true").strip());
     }
 
     /** {@code microvm.sandbox.templates}: {@code true} (default) restores sandboxes from saved guests. */

@@ -233,6 +233,22 @@ final class QemuVm implements Sandbox {
         vm.close();
     }
 
+    /**
+     * Loads {@code archives} into this sandbox's own podman store: for a sandbox whose images have
+     * no prepared store.
+     */
+    void loadImages(List<Path> archives) {
+        int i = 0;
+        for (Path archive : archives) {
+            String guestFile = "/var/lib/containers/load-" + (i++) + ".tar";
+            copyIn(archive, guestFile, 0644);
+            long minutes = 10 + (archive.toFile().length() >> 26);
+            guestShell(
+                    "podman load -q -i " + guestFile + "; rc=$?; rm -f " + guestFile + "; exit $rc",
+                    Duration.ofMinutes(minutes));
+        }
+    }
+
     /** Where a store disk is filled in its builder's guest. */
     private static final String STORE_MOUNT = "/run/msb/store-build";
 

@@ -17,7 +17,7 @@ import java.util.Optional;
  * image (its manifest, so a rebuilt image is a new key), the qemu binary, the accelerator (and
  * under KVM the host CPU and kernel, whose state a restore must match), the guest's memory, vCPUs
  * and scratch disk, the agent disk (the agent's jars and JVM options), the number of extra
- * shares and the image store (podman reads its additional stores when it starts, in the template). A sandbox differs from its template only in what is not here.
+ * shares, whether there is a host-path share, and the image store (podman reads its additional stores when it starts, in the template). A sandbox differs from its template only in what is not here.
  */
 record TemplateKey(Map<String, String> inputs) {
 
@@ -50,6 +50,8 @@ record TemplateKey(Map<String, String> inputs) {
         in.put("disk", config.disk().bytes() + "");
         in.put("agent disk", agentDisk.digest());
         in.put("shares", Integer.toString(config.mounts().size()));
+        // the host-path share is a device of its own: a template has it (empty) or not
+        in.put("host share", Boolean.toString(!config.hostPaths().isEmpty()));
         in.put("image store", store.map(ImageStore::digest).orElse("none"));
         return new TemplateKey(new LinkedHashMap<>(in));
     }

@@ -20,6 +20,10 @@ class ImageStoreIT {
 
     private static final String BUSYBOX = "localhost/microvm-sandbox/busybox:latest";
 
+    /** Images in the sandbox's own store (on its scratch disk): a loaded image would be one. */
+    private static final String OWN_IMAGES =
+            "find /var/lib/containers/storage/overlay-images -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l";
+
     private static String sh(Sandbox sandbox, String script) {
         CommandResult r = sandbox.exec(Command.shell(script).withTimeout(Duration.ofMinutes(3)));
         assertThat(r.exitCode()).as("%s: %s", script, r.stderr()).isZero();
@@ -38,6 +42,9 @@ class ImageStoreIT {
         try (QemuVm first = (QemuVm) QemuBackend.create().start(config)) {
             assertThat(sh(first, "podman images --format '{{.Repository}}:{{.Tag}}'"))
                     .contains(BUSYBOX);
+            assertThat(sh(first, OWN_IMAGES))
+                    .as("images loaded into the sandbox's own store")
+                    .isEqualTo("0");
             store = storeFiles().get(0);
         }
         String before = ContentDigest.of(store);
@@ -46,6 +53,9 @@ class ImageStoreIT {
             assertThat(second.timeline().isRestore()).isTrue();
             assertThat(sh(second, "podman images --format '{{.Repository}}:{{.Tag}}'"))
                     .contains(BUSYBOX);
+            assertThat(sh(second, OWN_IMAGES))
+                    .as("images loaded into the sandbox's own store")
+                    .isEqualTo("0");
             // a container runs on the store's layers; what it writes goes to the sandbox's own disk
             assertThat(sh(second, "podman run --rm --network=none " + BUSYBOX + " sh -c 'echo hi > /x && cat /x'"))
                     .isEqualTo("hi");

@@ -86,6 +86,22 @@ class TemplateIT {
     }
 
     @Test
+    void aCloneSeesTheHostPathsOfItsOwnConfiguration(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        // the template's host share is empty; each clone's host paths are linked in once it is attached
+        Path first = Files.writeString(tmp.resolve("first.txt"), "one");
+        Path second = Files.writeString(tmp.resolve("second.txt"), "two");
+        SandboxConfig config = config("1120m");
+        try (QemuVm a = start(config.withHostPaths(List.of(first)))) {
+            assertThat(sh(a, "cat " + first)).isEqualTo("one");
+        }
+        try (QemuVm b = start(config.withHostPaths(List.of(second)))) {
+            assertThat(b.timeline().isRestore()).isTrue();
+            assertThat(sh(b, "cat " + second + "; echo; test -e " + first + " || echo absent"))
+                    .isEqualTo("two\nabsent");
+        }
+    }
+
+    @Test
     void aClonesWritesReachNeitherTheTemplateNorASibling() throws Exception {
         SandboxConfig config = config("1152m");
         Template template;
