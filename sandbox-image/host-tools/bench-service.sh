@@ -1,7 +1,7 @@
 #!/bin/bash
 # Benchmark: the wall time of the service sample's `mvn verify`, without the sandbox (Testcontainers
 # against the host's own podman) and sandboxed (the strict setup, every test class in a microVM),
-# in one run, one after the other on the same machine. Prints a table; run it under vm-slot.
+# in one run, one after the other on the same machine. Prints a table; run it on an otherwise idle machine.
 #
 # Usage: sandbox-image/host-tools/bench-service.sh [ROUNDS]     (default 1 round of each)
 #
