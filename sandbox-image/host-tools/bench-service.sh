@@ -1,7 +1,7 @@
 #!/bin/bash
 # Benchmark: the wall time of the service sample's `mvn verify`, without the sandbox (Testcontainers
-# against the host's own podman) and sandboxed (the strict setup, every test class in a microVM),
-# in one run, one after the other on the same machine. Prints a table; run it under vm-slot.
+# against the host's own podman) and sandboxed (the strict setup, the test JVM in a microVM),
+# in one run, one after the other on the same machine. Prints a table; run it on an otherwise idle machine.
 #
 # Usage: sandbox-image/host-tools/bench-service.sh [ROUNDS]     (default 1 round of each)
 #
@@ -9,7 +9,7 @@
 # target/bench/service; the host's podman keeps its store in target/bench/host-podman.
 set -euo pipefail
 
-REPO=$(cd "$(dirname "$0")/.." && pwd)
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
 ROUNDS=${1:-1}
 WORK=$REPO/target/bench
 M2=$WORK/m2
@@ -56,6 +56,7 @@ done
 echo "| run (service sample, mvn verify, $(nproc) cores) | wall time per round (s) |"
 echo "| --- | --- |"
 echo "| without the sandbox (host podman) | ${plain[*]} |"
-accel=$(grep -o 'sandbox acceleration: [^(]*' "$WORK/sandboxed.log" | head -1 | sed 's/sandbox acceleration: //')
+# the launcher's ready line: "sandbox vm1 ready in 39.5 s (TCG because ...)"
+accel=$(grep -o 'sandbox [^ ]* ready in [0-9.]* s ([A-Z]*' "$WORK/sandboxed.log" | head -1 | sed 's/.*(//')
 echo "| sandboxed (strict setup, ${accel:-accelerator not logged}) | ${sandboxed[*]} |"
 echo "| ratio sandboxed / without, round 1 | $(awk -v a="${sandboxed[0]}" -v b="${plain[0]}" 'BEGIN { printf "%.1f", a / b }') |"

@@ -2,7 +2,7 @@
 # The VM integration tests (extension's *IT) and the hostile project with every VM confined to
 # half a CPU (qemu-half-cpu as microvm.sandbox.qemu), every test bound scaled by SCALE: proof that
 # no verdict depends on the machine's speed. Not part of the default suite; run it before a change
-# to timing, under vm-slot on a shared machine. Needs root (cgroups) and a built library.
+# to timing, on an otherwise idle machine. Needs root (cgroups) and a built library.
 #   sandbox-image/host-tools/slow-suite.sh [SCALE [MAVEN ARGS...]]   SCALE: whole number, default 3;
 #   for example: sandbox-image/host-tools/slow-suite.sh 3 -Dit.test=StopCauseIT -Dinvoker.skip
 set -euo pipefail
