@@ -2,6 +2,7 @@ package dev.microvmsandbox.backend;
 
 import dev.microvmsandbox.channel.Channel;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.apiguardian.api.API;
 
@@ -45,6 +46,15 @@ public interface Sandbox extends AutoCloseable {
     }
 
     /** Runs a command in the guest and waits for it. */
+    /**
+     * The image archives of {@link SandboxConfig#images()} this sandbox held when it was ready. A
+     * backend that does not start sandboxes with images answers none (the default), and the caller
+     * loads them itself.
+     */
+    default List<Path> startedWithImages() {
+        return List.of();
+    }
+
     default CommandResult exec(Command command) {
         return new GuestRequests(this).exec(command);
     }

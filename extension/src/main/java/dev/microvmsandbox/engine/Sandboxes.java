@@ -111,7 +111,7 @@ final class Sandboxes implements AutoCloseable {
             Set<String> loaded = loadedImages.getOrDefault(sandbox, Set.of());
             archives.stream()
                     .filter(a -> !loaded.contains(a.source()))
-                    .filter(a -> !sandbox.config().images().contains(a.file()))
+                    .filter(a -> !sandbox.startedWithImages().contains(a.file()))
                     .forEach(missing::add);
         }
         if (missing.isEmpty()) {

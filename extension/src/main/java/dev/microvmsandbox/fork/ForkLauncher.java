@@ -162,13 +162,24 @@ public final class ForkLauncher {
         console.say(forkName + ": booting a sandbox (" + backend.name() + ", " + config.memory() + ", " + config.cpus()
                 + " vCPUs, " + config.hostPaths().size() + " host paths shown read-only, fork timeout "
                 + TimeLimit.format(forkTimeout) + ")");
-        Sandbox sandbox = backend.start(config);
+        // a backend that can start the sandbox with the images (QEMU's image store) does
+        Sandbox sandbox = backend.start(
+                config.withImages(archives.stream().map(ImageArchive::file).toList()));
         Thread closer = new Thread(sandbox::close, "microvm-sandbox-close");
         Runtime.getRuntime().addShutdownHook(closer);
         try (sandbox) {
             console.say(forkName + ": sandbox " + sandbox.id() + " ready in " + seconds(t0) + " ("
                     + sandbox.acceleration() + ")");
-            for (ImageSources.Preloaded p : images.preload(sandbox, archives)) {
+            List<ImageArchive> present = archives.stream()
+                    .filter(a -> sandbox.startedWithImages().contains(a.file()))
+                    .toList();
+            for (ImageArchive a : present) {
+                console.say(forkName + ": image " + a.source() + " (" + (a.bytes() >> 20) + " MiB) present as "
+                        + a.guestNames() + " from the start");
+            }
+            List<ImageArchive> missing =
+                    archives.stream().filter(a -> !present.contains(a)).toList();
+            for (ImageSources.Preloaded p : images.preload(sandbox, missing)) {
                 console.say(forkName + ": image " + p.archive().source() + " ("
                         + (p.archive().bytes() >> 20)
                         + " MiB) loaded as " + p.archive().guestNames() + " in "

@@ -552,6 +552,12 @@ final class QemuVm implements Sandbox {
                 + "\n--- guest console (last lines; full log was " + console.file() + ") ---\n" + consoleTail());
     }
 
+    /** Every configured image: from the image store, or loaded right after the start. */
+    @Override
+    public List<Path> startedWithImages() {
+        return config.images();
+    }
+
     @Override
     public String id() {
         return id;
