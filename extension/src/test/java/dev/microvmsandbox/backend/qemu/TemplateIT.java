@@ -103,7 +103,8 @@ class TemplateIT {
 
     @Test
     void aClonesWritesReachNeitherTheTemplateNorASibling() throws Exception {
-        SandboxConfig config = config("1152m");
+        // the same key as the first test: one template serves both, whichever runs first makes it
+        SandboxConfig config = config("1g");
         Template template;
         try (QemuVm first = start(config)) {
             template = templateFor(first);
