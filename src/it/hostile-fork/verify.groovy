@@ -22,7 +22,7 @@ def attacks = ['static-initialiser', 'enum-in-annotation', 'method-orderer', 'di
                'service-LauncherSessionListener', 'service-TestExecutionListener', 'service-PostDiscoveryFilter', 'service-TestEngine']
 def classes = ['StaticInitialiserAttackTest', 'EnumInAnnotationAttackTest', 'OrdererAttackTest', 'DisplayNameGeneratorAttackTest',
                'RegisteredExtensionAttackTest', 'ZzWhereAttacksRanTest']
-def sandboxedRuns = ['surefire-3.6.1', 'surefire-3.5.4', 'surefire-3.5.2', 'surefire-3.2.5', 'failsafe-3.6.1', 'failsafe-3.5.4']
+def sandboxedRuns = ['surefire-3.6.1', 'surefire-3.5.4', 'surefire-3.5.2', 'surefire-3.2.5', 'failsafe-3.5.4']
 
 // ---- the host, after all runs ------------------------------------------------------------------
 def hostMarkers = new File(target, 'host-markers')
