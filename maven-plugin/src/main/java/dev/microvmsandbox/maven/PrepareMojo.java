@@ -108,23 +108,8 @@ public class PrepareMojo extends AbstractMojo {
      * the host but those that say {@code <jvm>${thatName}</jvm>}: for builds that compare a plain run
      * with a sandboxed one, never for untrusted tests.
      */
-    static final String PER_CLASS = "per_class";
-
-    static final String PER_FORK = "per_fork";
-    static final String REUSE_FORKS = "reuseForks";
-
     @Parameter(property = "microvm.sandbox.jvmProperty", defaultValue = JVM_PROPERTY)
     private String jvmProperty;
-
-    /**
-     * {@code per_class} (the default): every test class gets a fresh sandbox and JVM, so one class
-     * cannot reach another's state or forge its results; the goal sets {@code reuseForks=false}
-     * unless the pom or the command line sets {@code reuseForks} itself. {@code per_fork}: Surefire's
-     * {@code reuseForks} decides alone (its default, {@code true}, runs a fork's classes in one
-     * sandbox: faster, for tests that trust each other).
-     */
-    @Parameter(property = "microvm.sandbox.isolation", defaultValue = PER_CLASS)
-    private String isolation;
 
     /** Options of the launcher's own JVM on the host (not the fork's: that is {@code argLine}). */
     @Parameter(property = "microvm.sandbox.launcherJvmOptions")
@@ -144,9 +129,13 @@ public class PrepareMojo extends AbstractMojo {
             problems.add("-DforkCount=" + userForkCount + " runs the tests in Maven's own JVM, outside any sandbox: "
                     + "leave it out");
         }
-        String scope = isolation == null ? PER_CLASS : isolation.trim().toLowerCase(java.util.Locale.ROOT);
-        if (!scope.equals(PER_CLASS) && !scope.equals(PER_FORK)) {
-            problems.add("isolation=" + isolation + " is neither " + PER_CLASS + " nor " + PER_FORK);
+        if (userForkCount != null && !userForkCount.trim().matches("0+(\\.0*)?C?|1")) {
+            problems.add(
+                    "-DforkCount=" + userForkCount + ": " + TestPluginConfiguration.IN_MAVENS_JVM + ". Leave it out");
+        }
+        String userReuse = session.getUserProperties().getProperty("reuseForks");
+        if (userReuse != null && userReuse.trim().equals("false")) {
+            problems.add("-DreuseForks=false: " + TestPluginConfiguration.IN_MAVENS_JVM + ". Leave it out");
         }
         if (!problems.isEmpty()) {
             throw new MojoFailureException(
@@ -178,7 +167,6 @@ public class PrepareMojo extends AbstractMojo {
                             : launcherJvmOptions,
                     settingsFile);
             project.getProperties().setProperty(jvmProperty, script.toString());
-            isolate(scope, tests);
             getLog().info(
                             jvmProperty.equals(JVM_PROPERTY)
                                     ? "microvm-sandbox: Surefire and Failsafe fork into a sandbox (jvm=" + script + ")"
@@ -189,27 +177,6 @@ public class PrepareMojo extends AbstractMojo {
             throw new MojoFailureException("microvm-sandbox: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new MojoExecutionException("microvm-sandbox: cannot write " + folder + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** With {@code per_class}, sets {@code reuseForks=false} where the build does not decide it itself. */
-    private void isolate(String scope, TestPluginConfiguration tests) {
-        if (!scope.equals(PER_CLASS)) {
-            getLog().info("microvm-sandbox: isolation per_fork: a fork's test classes share its sandbox unless "
-                    + "reuseForks=false");
-            return;
-        }
-        String userReuse = session.getUserProperties().getProperty(REUSE_FORKS);
-        if (userReuse != null) {
-            getLog().info("microvm-sandbox: -DreuseForks=" + userReuse + " on the command line decides whether test "
-                    + "classes share a sandbox");
-        } else if (!tests.reuseForksSettings().isEmpty()) {
-            getLog().info("microvm-sandbox: the pom decides whether test classes share a sandbox ("
-                    + String.join(", ", tests.reuseForksSettings()) + ")");
-        } else {
-            project.getProperties().setProperty(REUSE_FORKS, "false");
-            getLog().info("microvm-sandbox: every test class gets a sandbox of its own (reuseForks=false; "
-                    + "<isolation>per_fork</isolation> lets a fork's classes share one)");
         }
     }
 

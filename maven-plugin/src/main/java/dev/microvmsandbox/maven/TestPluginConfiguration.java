@@ -15,8 +15,8 @@ import org.codehaus.plexus.util.xml.Xpp3Dom;
 /**
  * What the pom's Surefire and Failsafe configuration says that matters to the sandbox: the system
  * properties and environment variables it sets (trusted build configuration the guest fork may
- * inherit), and settings that would keep a fork out of the sandbox ({@code forkCount=0}, a
- * {@code jvm} of its own). Read from the plugin level and every execution.
+ * inherit), and settings that would keep a fork, or the discovery of test classes, out of the
+ * sandbox ({@code forkCount} other than 1, {@code reuseForks=false}, a {@code jvm} of its own). Read from the plugin level and every execution.
  */
 final class TestPluginConfiguration {
 
@@ -28,7 +28,11 @@ final class TestPluginConfiguration {
     private final Map<String, List<String>> environment = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
     private final Set<String> launcherProperties = new LinkedHashSet<>();
-    private final List<String> reuseForksSettings = new ArrayList<>();
+
+    /** Why more than one fork per execution is refused. */
+    static final String IN_MAVENS_JVM = "with it Surefire and Failsafe list the test classes before they fork by"
+            + " running the JUnit Platform's discovery in Maven's own JVM, on this host (test classes loaded,"
+            + " service files and discovery extensions run)";
 
     static final String SANDBOX_PLUGIN = "dev.microvmsandbox:microvm-sandbox-maven-plugin";
 
@@ -76,11 +80,6 @@ final class TestPluginConfiguration {
             }
         }
         return c;
-    }
-
-    /** Where the pom sets {@code reuseForks} itself, as "maven-surefire-plugin reuseForks=true". */
-    List<String> reuseForksSettings() {
-        return reuseForksSettings;
     }
 
     Set<String> systemProperties() {
@@ -145,10 +144,22 @@ final class TestPluginConfiguration {
                     plugin + where + " sets forkCount=" + forkCount.getValue().trim()
                             + ", which runs the tests in Maven's own JVM, outside any sandbox: remove it (forkCount 1 or more)");
         }
+        if (forkCount != null
+                && forkCount.getValue() != null
+                && !forkCount.getValue().trim().matches("0+(\\.0*)?C?|1")) {
+            problems.add(
+                    plugin + where + " sets forkCount=" + forkCount.getValue().trim() + ": " + IN_MAVENS_JVM
+                            + ". Remove it (one fork per execution; an execution of its own gives a class a sandbox of its own)");
+        }
         Xpp3Dom reuseForks = dom.getChild("reuseForks");
-        if (reuseForks != null && reuseForks.getValue() != null) {
-            reuseForksSettings.add(
-                    plugin + where + " reuseForks=" + reuseForks.getValue().trim());
+        if (reuseForks != null
+                && "false"
+                        .equals(
+                                reuseForks.getValue() == null
+                                        ? null
+                                        : reuseForks.getValue().trim())) {
+            problems.add(plugin + where + " sets reuseForks=false: " + IN_MAVENS_JVM
+                    + ". Remove it (an execution of its own gives a class a sandbox of its own)");
         }
         Xpp3Dom forkMode = dom.getChild("forkMode");
         if (forkMode != null && "never".equals(forkMode.getValue())) {

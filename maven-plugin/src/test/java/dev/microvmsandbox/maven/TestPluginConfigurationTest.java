@@ -62,19 +62,29 @@ class TestPluginConfigurationTest {
     }
 
     @Test
-    void findsWhereThePomDecidesWhetherForksAreReused() {
+    void refusesWhatMakesSurefireDiscoverTestClassesInMavensJvm() {
+        TestPluginConfiguration c = TestPluginConfiguration.of(
+                List.of(
+                        plugin("maven-surefire-plugin", "<forkCount>2</forkCount>"),
+                        plugin(
+                                "maven-failsafe-plugin",
+                                null,
+                                "<reuseForks> false </reuseForks>",
+                                "<forkCount>1C</forkCount>"),
+                        plugin("maven-compiler-plugin", "<reuseForks>false</reuseForks>")),
+                new File("/work/p"));
+
+        assertThat(c.problems())
+                .hasSize(3)
+                .allSatisfy(p -> assertThat(p).contains("in Maven's own JVM"))
+                .anySatisfy(p -> assertThat(p).startsWith("maven-failsafe-plugin execution e0 sets reuseForks=false"));
         assertThat(TestPluginConfiguration.of(
-                                List.of(plugin("maven-surefire-plugin", "<forkCount>2</forkCount>")), new File("/p"))
-                        .reuseForksSettings())
-                .as("the goal's per-class default applies")
+                                List.of(plugin(
+                                        "maven-surefire-plugin",
+                                        "<forkCount>1</forkCount><reuseForks>true</reuseForks>")),
+                                new File("/work/p"))
+                        .problems())
                 .isEmpty();
-        assertThat(TestPluginConfiguration.of(
-                                List.of(
-                                        plugin("maven-surefire-plugin", null, "<reuseForks> true </reuseForks>"),
-                                        plugin("maven-compiler-plugin", "<reuseForks>false</reuseForks>")),
-                                new File("/p"))
-                        .reuseForksSettings())
-                .containsExactly("maven-surefire-plugin execution e0 reuseForks=true");
     }
 
     @Test
@@ -82,7 +92,7 @@ class TestPluginConfigurationTest {
         TestPluginConfiguration c = TestPluginConfiguration.of(
                 List.of(
                         plugin("maven-surefire-plugin", "<forkCount>0</forkCount>", "<jvm>/usr/bin/java</jvm>"),
-                        plugin("maven-failsafe-plugin", "<jvm>${jvm}</jvm><forkCount>2</forkCount>")),
+                        plugin("maven-failsafe-plugin", "<jvm>${jvm}</jvm><forkCount>1</forkCount>")),
                 new File("/work/p"));
 
         assertThat(c.problems()).hasSize(2);

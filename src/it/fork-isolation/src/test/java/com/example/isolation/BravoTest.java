@@ -4,7 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** Records the machine it ran on; with reuseForks=false each class gets a fork, so a VM, of its own. */
+/** Records the machine it runs on; the build is refused before it could run. */
 class BravoTest {
 
     @Test
