@@ -104,6 +104,7 @@ final class TemplateStore {
         String owner = ProcessHandle.current().pid() + "-"
                 + RunDirectory.startTicks(ProcessHandle.current().pid()).orElse(0L);
         Path partial = root.resolve(key.hash() + PARTIAL + owner);
+        removeAbandoned(key.hash());
         remove(partial);
         Files.createDirectories(partial);
         long t0 = System.nanoTime();
@@ -120,6 +121,38 @@ final class TemplateStore {
             return published;
         } finally {
             remove(partial);
+        }
+    }
+
+    /**
+     * Removes the partial builds of this key whose JVM has ended (killed while it built): never
+     * used, they only hold disk. Runs under the key's lock, so no live build of this host is among them.
+     */
+    private void removeAbandoned(String hash) {
+        try (Stream<Path> dirs = Files.list(root)) {
+            dirs.filter(d -> d.getFileName().toString().startsWith(hash + PARTIAL))
+                    .filter(d -> !ownerAlive(d.getFileName().toString().substring((hash + PARTIAL).length())))
+                    .forEach(d -> {
+                        LOG.info("removing {}: the build that made it was killed", d);
+                        remove(d);
+                    });
+        } catch (IOException e) {
+            LOG.warn("could not look for abandoned template builds in {}: {}", root, e.toString());
+        }
+    }
+
+    /** Whether the JVM named by "pid-startTicks" still runs (the start time tells a reused pid apart). */
+    private static boolean ownerAlive(String owner) {
+        String[] parts = owner.split("-", 2);
+        try {
+            long pid = Long.parseLong(parts[0]);
+            long ticks = parts.length > 1 ? Long.parseLong(parts[1]) : 0L;
+            return ProcessHandle.of(pid).isPresent()
+                    && RunDirectory.startTicks(pid)
+                            .map(t -> ticks == 0L || t == ticks)
+                            .orElse(true);
+        } catch (NumberFormatException e) {
+            return true; // not ours to judge: leave it
         }
     }
 
