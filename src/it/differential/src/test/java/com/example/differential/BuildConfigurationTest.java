@@ -8,9 +8,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Reads what Surefire's configuration gives the tests: a JUnit configuration parameter
- * ({@code configurationParameters}, read through the extension context) and a system property
- * ({@code systemPropertyVariables}). Both runs configure the same values, so both must pass the same
+ * Reads what the build gives the tests: a JUnit configuration parameter ({@code
+ * junit-platform.properties}, read through the extension context) and a system property (Surefire's
+ * {@code systemPropertyVariables}). Both runs configure the same values, so both must pass the same
  * way.
  */
 class BuildConfigurationTest {
@@ -24,7 +24,7 @@ class BuildConfigurationTest {
     @Test
     void seesTheConfigurationParameter() {
         System.out.println("differential.parameter=" + parameter);
-        assertEquals("from Surefire's configurationParameters", parameter);
+        assertEquals("from junit-platform.properties", parameter);
     }
 
     @Test
