@@ -151,6 +151,9 @@ public final class GuestAgent {
             }
             if (attach.classpath()) {
                 ClasspathShare.attach();
+                // again, now that the test class path (and Testcontainers, if the tests use it) is
+                // there: the pull policy for preloaded images is named only where Testcontainers is
+                TestcontainersEnvironment.apply();
             }
             PodmanProbe.awaitReady(channel);
         } catch (IOException | RuntimeException e) {

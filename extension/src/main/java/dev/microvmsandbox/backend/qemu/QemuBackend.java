@@ -225,10 +225,16 @@ public final class QemuBackend implements Backend {
                         System.getProperty(IMAGE_STORE_PROPERTY, "true").strip());
     }
 
-    /** {@code microvm.sandbox.templates}: {@code true} (default) restores sandboxes from saved guests. */
+    /**
+     * {@code microvm.sandbox.templates}: {@code true} restores sandboxes from saved guests. Off by
+     * default: a restored guest's agent starts before the test class path is attached, so
+     * Testcontainers' pull policy for preloaded images is not set up in it, and a damaged root
+     * filesystem is not noticed as one.
+     */
     static boolean templatesEnabled() {
-        return !"false"
-                .equalsIgnoreCase(System.getProperty(TEMPLATES_PROPERTY, "true").strip());
+        return "true"
+                .equalsIgnoreCase(
+                        System.getProperty(TEMPLATES_PROPERTY, "false").strip());
     }
 
     private static String firstLine(String s) {

@@ -18,6 +18,17 @@ import org.junit.jupiter.api.Test;
 /** Sandboxes that start with their images: a store made once, attached read-only, shared. */
 class ImageStoreIT {
 
+    /** Templates are off by default; this class tests them. */
+    @org.junit.jupiter.api.BeforeAll
+    static void templatesOn() {
+        System.setProperty(QemuBackend.TEMPLATES_PROPERTY, "true");
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void templatesAsBefore() {
+        System.clearProperty(QemuBackend.TEMPLATES_PROPERTY);
+    }
+
     private static final String BUSYBOX = "localhost/microvm-sandbox/busybox:latest";
 
     /** Images in the sandbox's own store (on its scratch disk): a loaded image would be one. */

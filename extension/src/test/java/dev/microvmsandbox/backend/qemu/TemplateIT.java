@@ -27,6 +27,17 @@ import org.junit.jupiter.api.Test;
  */
 class TemplateIT {
 
+    /** Templates are off by default; this class tests them. */
+    @org.junit.jupiter.api.BeforeAll
+    static void templatesOn() {
+        System.setProperty(QemuBackend.TEMPLATES_PROPERTY, "true");
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void templatesAsBefore() {
+        System.clearProperty(QemuBackend.TEMPLATES_PROPERTY);
+    }
+
     private static final Duration COMMAND = Duration.ofMinutes(2);
 
     private static SandboxConfig config(String memory) {
