@@ -55,6 +55,9 @@ public final class ForkLauncher {
      */
     static final Duration BOOT_TIMEOUT = Duration.ofMinutes(10);
 
+    static final String PULL_POLICY_ENV = "TESTCONTAINERS_PULL_POLICY";
+    static final String PULL_POLICY = "dev.microvmsandbox.testcontainers.PreloadedImagePullPolicy";
+
     /** Tells this library's engine, filter and strict-mode guard in the guest's JVM that they are inside. */
     static final String GUEST_FLAG = "-Dmicrovm.sandbox.guest=true";
 
@@ -128,8 +131,10 @@ public final class ForkLauncher {
                         sandbox.timeout().orElse(DEFAULT_TIMEOUT),
                         images,
                         archives,
-                        GuestInheritance.environment(environment, settings, sandbox)
-                                .passed());
+                        withPullPolicy(
+                                GuestInheritance.environment(environment, settings, sandbox)
+                                        .passed(),
+                                plan.hostPaths()));
             }
         } catch (LaunchFailure | IllegalArgumentException | SandboxException e) {
             console.say(e.getMessage());
@@ -141,6 +146,28 @@ public final class ForkLauncher {
             console.say("the fork could not start: " + e.getCause());
             return 1;
         }
+    }
+
+    /**
+     * The fork's environment, plus Testcontainers' pull policy for preloaded images when its class
+     * path has both Testcontainers and this library (the guest cannot pull; under the policy a name
+     * a test asks for finds the image preloaded under another registry or prefix). Testcontainers
+     * reads {@code pull.policy} from this variable before its properties files.
+     */
+    static Map<String, String> withPullPolicy(Map<String, String> env, List<Path> hostPaths) {
+        boolean testcontainers = hostPaths.stream().anyMatch(p -> jarNamed(p, "testcontainers-"));
+        boolean library = hostPaths.stream().anyMatch(p -> jarNamed(p, "microvm-sandbox-junit"));
+        if (!testcontainers || !library || env.containsKey(PULL_POLICY_ENV)) {
+            return env;
+        }
+        Map<String, String> with = new java.util.LinkedHashMap<>(env);
+        with.put(PULL_POLICY_ENV, PULL_POLICY);
+        return with;
+    }
+
+    private static boolean jarNamed(Path p, String prefix) {
+        String name = p.getFileName() == null ? "" : p.getFileName().toString();
+        return name.startsWith(prefix) && name.endsWith(".jar");
     }
 
     private int runInSandbox(

@@ -97,4 +97,19 @@ class ForkLauncherTest {
         Files.writeString(home.resolve("release"), "JAVA_VERSION=\"1.8.0_402\"\n");
         assertThat(ForkLauncher.javaFeature(home)).isEqualTo(8);
     }
+
+    @org.junit.jupiter.api.Test
+    void aForkWithTestcontainersAndThisLibraryGetsThePullPolicyForPreloadedImages() {
+        List<Path> both = List.of(
+                Path.of("/m2/org/testcontainers/testcontainers-2.0.5.jar"),
+                Path.of("/m2/dev/microvmsandbox/microvm-sandbox-junit-0.1.0.jar"),
+                Path.of("/p/target/test-classes"));
+        assertThat(ForkLauncher.withPullPolicy(Map.of("A", "1"), both))
+                .containsEntry("A", "1")
+                .containsEntry(
+                        "TESTCONTAINERS_PULL_POLICY", "dev.microvmsandbox.testcontainers.PreloadedImagePullPolicy");
+        assertThat(ForkLauncher.withPullPolicy(Map.of(), both.subList(1, 3))).isEmpty();
+        assertThat(ForkLauncher.withPullPolicy(Map.of("TESTCONTAINERS_PULL_POLICY", "mine"), both))
+                .containsEntry("TESTCONTAINERS_PULL_POLICY", "mine");
+    }
 }
