@@ -249,6 +249,14 @@ public final class ForkLauncher {
             if (events != null) {
                 events.close();
                 events.report().forEach(line -> console.say(forkName + ": " + line));
+                if (result.exitCode() != 0) {
+                    List<String> raw = events.rawHead();
+                    if (!raw.isEmpty()) {
+                        console.say(forkName + ": what the fork wrote to its stdout outside Surefire's events (first "
+                                + (SurefireEventFilter.RAW_HEAD >> 10) + " KiB):");
+                        raw.forEach(line -> console.say(forkName + ": | " + line));
+                    }
+                }
             }
             if (result.timedOut()) {
                 console.say(forkName + ": the fork passed its timeout of " + TimeLimit.format(forkTimeout)

@@ -94,8 +94,11 @@ final class SurefireEventFilter extends OutputStream {
     private byte[] pending = new byte[64 * 1024];
     private int length;
 
+    static final int RAW_HEAD = 8 * 1024;
+
     private long garbageBytes;
     private String firstGarbage;
+    private final ByteArrayOutputStream rawHead = new ByteArrayOutputStream();
     private long rejectedFrames;
     private String firstRejection;
     private long outputThisTest;
@@ -175,6 +178,18 @@ final class SurefireEventFilter extends OutputStream {
                     + " MiB per test, " + (OUTPUT_PER_FORK >> 20) + " MiB per fork)");
         }
         return lines;
+    }
+
+    /**
+     * The first {@value #RAW_HEAD} bytes the fork wrote outside events (a JVM's fatal error report, for
+     * example), as printable lines: control characters and non-ASCII bytes shown as {@code .}.
+     */
+    List<String> rawHead() {
+        String text = new String(rawHead.toByteArray(), StandardCharsets.ISO_8859_1);
+        return text.lines()
+                .map(l -> l.replaceAll("[^\\x20-\\x7e]", "."))
+                .filter(l -> !l.isBlank())
+                .toList();
     }
 
     long framesPassed() {
@@ -308,6 +323,10 @@ final class SurefireEventFilter extends OutputStream {
         }
         if (counted > 0 && firstGarbage == null) {
             firstGarbage = printable(from, Math.min(to, from + 60));
+        }
+        int keep = Math.min(to - from, RAW_HEAD - rawHead.size());
+        if (keep > 0) {
+            rawHead.write(pending, from, keep);
         }
         garbageBytes += counted;
     }

@@ -101,6 +101,26 @@ class SurefireEventFilterTest {
     }
 
     @Test
+    void keepsTheHeadOfWhatWasDroppedBoundedAndPrintable() throws IOException {
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        raw.write("#\n# A fatal error has been detected by the Java Runtime Environment:\n#\n"
+                .getBytes(StandardCharsets.UTF_8));
+        raw.write(new byte[] {'#', ' ', 0x1b, '[', '2', 'J', (byte) 0xff, '\n'});
+        for (int i = 0; i < 2000; i++) {
+            raw.write(("line " + i + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+
+        Filtered f = filter(raw.toByteArray(), V354, 97);
+
+        List<String> head = f.filter.rawHead();
+        assertThat(head).startsWith("#", "# A fatal error has been detected by the Java Runtime Environment:", "#");
+        assertThat(head.get(3)).isEqualTo("# .[2J.");
+        assertThat(String.join("\n", head).length()).isLessThanOrEqualTo(SurefireEventFilter.RAW_HEAD);
+        assertThat(head).doesNotContain("line 1999");
+        assertThat(f.out).isEmpty();
+    }
+
+    @Test
     void rejectsAStringLongerThanTheLimitWithoutWaitingForIt() throws IOException {
         ByteArrayOutputStream in = new ByteArrayOutputStream();
         in.write(header("console-info-log"));
