@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
 
 /** Runs the host's commands as guest processes and streams their output back. */
 final class CommandRunner {
@@ -64,7 +65,9 @@ final class CommandRunner {
             return;
         }
         running.put(exec.id(), process);
-        StdinFeed feed = exec.stdin() ? new StdinFeed(process.getOutputStream(), "exec-" + exec.id() + "-stdin") : null;
+        StdinFeed feed = exec.stdin()
+                ? new StdinFeed(process.getOutputStream(), "exec-" + exec.id() + "-stdin", this::signal)
+                : null;
         if (feed != null) {
             // still on the channel's reader thread: the route is in place before any stdin frame is read
             channel.route(exec.id(), feed);
@@ -140,13 +143,16 @@ final class CommandRunner {
 
     /**
      * Feeds the host's stdin frames to a process. The channel's reader thread only queues them; a
-     * thread of its own writes, so a process that stops reading its input blocks nothing else.
+     * thread of its own writes, so a process that stops reading its input blocks nothing else. It is
+     * the route of the command's id, so the command's signals reach it too: it passes them on.
      */
     private static final class StdinFeed implements Channel.Receiver {
         private static final byte[] END = new byte[0];
         private final BlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
+        private final Consumer<Message.Signal> signals;
 
-        StdinFeed(OutputStream stdin, String name) {
+        StdinFeed(OutputStream stdin, String name, Consumer<Message.Signal> signals) {
+            this.signals = signals;
             Thread writer = new Thread(
                     () -> {
                         try (stdin) {
@@ -166,7 +172,11 @@ final class CommandRunner {
         }
 
         @Override
-        public void message(Message message) {}
+        public void message(Message message) {
+            if (message instanceof Message.Signal signal) {
+                signals.accept(signal);
+            }
+        }
 
         @Override
         public void data(int stream, byte[] bytes) {

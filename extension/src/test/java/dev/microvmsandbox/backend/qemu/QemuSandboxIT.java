@@ -11,6 +11,9 @@ import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -184,6 +187,22 @@ class QemuSandboxIT {
         assertThat(r.exitCode()).isZero();
         assertThat(r.stdout()).isEmpty();
         assertThat(out.toByteArray()).isEqualTo(input);
+    }
+
+    @Test
+    void killsACommandWithStdinPastItsTimeout() {
+        // a command fed from the host's stdin (a Surefire fork) must be killable like any other
+        PipedOutputStream keepOpen = new PipedOutputStream();
+        CommandResult r;
+        try (PipedInputStream stdin = new PipedInputStream(keepOpen)) {
+            r = sandbox.exec(Command.of("sh", "-c", "while :; do :; done")
+                    .withStdin(stdin)
+                    .withTimeout(Duration.ofSeconds(3)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        assertThat(r.timedOut()).isTrue();
+        assertThat(r.exitCode()).isEqualTo(137);
     }
 
     @Test
