@@ -78,18 +78,29 @@ try {
     // ---- crashed forks: Failsafe's summaries name the crashed class and its exit code ---------------
     def crashes = [:]   // simple class name -> [exit: code, text: the crash message]
     def summaries = new File(target, 'hostile-summaries')
+    // an execution of one class (isolated-<Class>.xml, and timeout.xml for SpinForeverTest) names no class
+    // when its fork ends with an error instead of a crash (an OutOfMemoryError JUnit treats as fatal)
+    def soleClass = { File f -> f.name == 'timeout.xml' ? 'SpinForeverTest' : (f.name =~ /^isolated-(\w+)\.xml$/).with { it.find() ? it.group(1) : null } }
     if (summaries.isDirectory()) {
         summaries.eachFileMatch(~/.*\.xml/) { f ->
             def message = new XmlSlurper().parse(f).failureMessage.text()
-            message.split(/(?=The forked VM terminated|There was a timeout)/).each { block ->
+            message.split(/(?=The forked VM terminated|There was a timeout|There was an error in the forked process)/).each { block ->
+                if (!block.trim()) return
                 def exit = (block =~ /Process Exit Code: (\d+)/).with { it.find() ? it.group(1) : null }
-                (block =~ /(?m)^\s*com\.example\.hostile\.(\w+)\s*$/).each { crashes[it[1]] = [exit: exit, text: block] }
+                def named = (block =~ /(?m)^\s*com\.example\.hostile\.(\w+)\s*$/).collect { it[1] }
+                if (named.isEmpty() && soleClass(f) != null) named = [soleClass(f)]
+                named.each { crashes[it] = [exit: exit, text: block] }
             }
         }
     }
     println "[verify] crashed forks: ${crashes.collectEntries { k, v -> [k, v.exit] }}"
     def buildLogText = new File(basedir, 'build.log').with { it.isFile() ? it.text : '' }
-    def crashed = { String simple -> crashes[simple] == null ? 'no crash recorded' : "fork exited with status ${crashes[simple].exit}" }
+    def crashed = { String simple ->
+        def c = crashes[simple]
+        c == null ? 'no crash recorded'
+                : c.exit != null ? "fork exited with status ${c.exit}"
+                : "fork failed: ${oneLine(c.text.readLines().drop(1).find { it.trim() } ?: c.text)}"
+    }
     def row = { String attack, String expected, String observed, boolean ok ->
         rows << [attack, expected, (ok ? '' : '**NOT CONTAINED** ') + observed]
         if (!ok) fail("${attack}: expected ${expected}; observed ${observed}")

@@ -120,8 +120,8 @@ public final class BootBenchmark {
         List<String> cmd = new ArrayList<>(List.of(qemu, "-M", "microvm"));
         cmd.addAll(
                 accel.isKvm()
-                        ? List.of("-accel", "kvm", "-cpu", "host")
-                        : List.of("-accel", "tcg,tb-size=128", "-cpu", "max"));
+                        ? List.of("-accel", "kvm", "-cpu", QemuCommandLine.cpu(accel))
+                        : List.of("-accel", "tcg,tb-size=128", "-cpu", QemuCommandLine.cpu(accel)));
         cmd.addAll(List.of(
                 "-smp",
                 "2",
