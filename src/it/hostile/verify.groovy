@@ -219,7 +219,7 @@ try {
     reports.eachFile { if (it.name.contains('StdoutFloodTest')) floodFiles << it }
     long floodBytes = floodFiles.sum(0L) { it.length() }
     def floodText = out('StdoutFloodTest')
-    row('print 2 GiB to stdout, then raw stdout for 30 s (`StdoutFloodTest`)', 'the fork launcher (256 MiB heap) and Maven survive; report output bounded and marked truncated; the raw bytes dropped',
+    row('print 768 MiB to stdout, then raw stdout for 10 s (`StdoutFloodTest`)', 'the fork launcher (256 MiB heap) and Maven survive; report output bounded and marked truncated; the raw bytes dropped',
             "${summary('StdoutFloodTest')}; report files ${floodBytes >> 20} MiB; truncation note: ${floodText =~ /(?i)truncat/ ? 'yes' : 'no'}",
             reported('StdoutFloodTest') && floodBytes < (64L << 20) && (floodText =~ /(?i)output truncated/).find()
                     && buildLogText.contains("bytes of the fork's stdout that were not Surefire events"))

@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Prints 2 GiB through System.out, then writes to the process's raw stdout for 30 s. The host
- * JVM (heap capped at 384 MiB by the pom) must survive and the report must hold a truncated output.
+ * Prints 768 MiB through System.out, then writes to the process's raw stdout for 10 s. The fork
+ * launcher on the host (heap capped at 256 MiB by the pom, three times less than the flood) and Maven
+ * must survive, and the report must hold a truncated output (16 MiB per test, 256 MiB per fork).
  */
 @MicroVmSandbox(memory = "1g", timeout = "3m", isolation = MicroVmSandbox.Isolation.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -19,11 +20,11 @@ class StdoutFloodTest {
 
     @Test
     @Order(1)
-    void printTwoGigabytes() {
+    void printSevenHundredSixtyEightMebibytes() {
         byte[] line = new byte[1 << 20];
         Arrays.fill(line, (byte) 'A');
         line[line.length - 1] = '\n';
-        for (int i = 0; i < 2048; i++) {
+        for (int i = 0; i < 768; i++) {
             System.out.write(line, 0, line.length);
         }
         System.out.flush();
@@ -35,9 +36,9 @@ class StdoutFloodTest {
         byte[] line = new byte[1 << 20];
         Arrays.fill(line, (byte) 'B');
         FileOutputStream raw = new FileOutputStream(FileDescriptor.out);
-        long end = System.nanoTime() + 30_000_000_000L;
+        long end = System.nanoTime() + 10_000_000_000L;
         long written = 0;
-        while (System.nanoTime() < end && written < (2L << 30)) {
+        while (System.nanoTime() < end && written < (768L << 20)) {
             raw.write(line);
             written += line.length;
         }
