@@ -1,5 +1,6 @@
 package dev.microvmsandbox.backend.kata;
 
+import dev.microvmsandbox.backend.AgentClasspath;
 import dev.microvmsandbox.backend.Mount;
 import dev.microvmsandbox.backend.SandboxConfig;
 import java.io.IOException;
@@ -50,7 +51,7 @@ final class GuestFiles {
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         directory(tar, CLASSPATH_DIR);
-        List<Path> classpath = config.classpath().isEmpty() ? agentOnly() : config.classpath();
+        List<Path> classpath = config.classpath().isEmpty() ? AgentClasspath.entries() : config.classpath();
         List<String> guestEntries = new ArrayList<>();
         int n = 0;
         for (Path entry : classpath) {
@@ -88,25 +89,6 @@ final class GuestFiles {
         tar.finish();
         chunks.finish();
         return bytes[0];
-    }
-
-    /** Just what the guest agent itself needs: this library, Jackson and slf4j. */
-    static List<Path> agentOnly() {
-        List<Path> paths = new ArrayList<>();
-        for (Class<?> c : List.of(
-                GuestFiles.class,
-                com.fasterxml.jackson.databind.ObjectMapper.class,
-                com.fasterxml.jackson.core.JsonFactory.class,
-                com.fasterxml.jackson.annotation.JsonTypeInfo.class,
-                org.slf4j.LoggerFactory.class)) {
-            try {
-                paths.add(Path.of(
-                        c.getProtectionDomain().getCodeSource().getLocation().toURI()));
-            } catch (java.net.URISyntaxException | RuntimeException e) {
-                throw new IllegalStateException("cannot locate the jar of " + c.getName(), e);
-            }
-        }
-        return paths;
     }
 
     private static long tree(TarArchiveOutputStream tar, Path root, String guestRoot, boolean followFileLinks)

@@ -1,5 +1,6 @@
 package dev.microvmsandbox.backend.qemu;
 
+import dev.microvmsandbox.backend.AgentClasspath;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -43,12 +44,12 @@ final class ClasspathStaging {
             throws IOException {
         Files.createDirectories(dir);
         if (classpath.isEmpty()) {
-            classpath = agentOnly();
+            classpath = AgentClasspath.entries();
         }
         List<String> guestEntries = new ArrayList<>();
         List<String> added = new ArrayList<>();
         java.util.Set<Path> agentOwn = new java.util.HashSet<>();
-        agentOnly().forEach(p -> agentOwn.add(p.toAbsolutePath().normalize()));
+        AgentClasspath.entries().forEach(p -> agentOwn.add(p.toAbsolutePath().normalize()));
         int n = 0;
         for (Path entry : classpath) {
             if (!Files.exists(entry)) {
@@ -90,25 +91,6 @@ final class ClasspathStaging {
     /** One argument of a JVM argument file, quoted so spaces, quotes and backslashes in it stay as they are. */
     static String quoted(String argument) {
         return "\"" + argument.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-    }
-
-    /** Just what the guest agent itself needs: this library, Jackson and slf4j. */
-    static List<Path> agentOnly() {
-        List<Path> paths = new ArrayList<>();
-        for (Class<?> c : List.of(
-                ClasspathStaging.class,
-                com.fasterxml.jackson.databind.ObjectMapper.class,
-                com.fasterxml.jackson.core.JsonFactory.class,
-                com.fasterxml.jackson.annotation.JsonTypeInfo.class,
-                org.slf4j.LoggerFactory.class)) {
-            try {
-                paths.add(Path.of(
-                        c.getProtectionDomain().getCodeSource().getLocation().toURI()));
-            } catch (java.net.URISyntaxException | RuntimeException e) {
-                throw new IllegalStateException("cannot locate the jar of " + c.getName(), e);
-            }
-        }
-        return paths;
     }
 
     static String safeName(String name) {

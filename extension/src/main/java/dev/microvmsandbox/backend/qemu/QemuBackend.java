@@ -1,6 +1,7 @@
 package dev.microvmsandbox.backend.qemu;
 
 import dev.microvmsandbox.backend.Accelerator;
+import dev.microvmsandbox.backend.AgentClasspath;
 import dev.microvmsandbox.backend.Backend;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
@@ -190,7 +191,7 @@ public final class QemuBackend implements Backend {
             String qemu, SandboxConfig config, GuestImage image, AcceleratorProbe.Choice choice) {
         AgentDisk agentDisk;
         try {
-            agentDisk = AgentDisk.forClasspath(GuestImage.cacheDirectory(), ClasspathStaging.agentOnly());
+            agentDisk = AgentDisk.forClasspath(GuestImage.cacheDirectory(), AgentClasspath.entries());
         } catch (IOException e) {
             throw new SandboxException("could not make the guest agent's disk: " + e.getMessage(), e);
         }

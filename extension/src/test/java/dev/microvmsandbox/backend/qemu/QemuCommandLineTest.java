@@ -3,6 +3,7 @@ package dev.microvmsandbox.backend.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.microvmsandbox.backend.Accelerator;
+import dev.microvmsandbox.backend.AgentClasspath;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.IOException;
@@ -52,7 +53,7 @@ class QemuCommandLineTest {
                 System.setProperty("microvm.sandbox.image", before);
             }
         }
-        agentDisk = AgentDisk.forClasspath(tmp.resolve("cache"), ClasspathStaging.agentOnly());
+        agentDisk = AgentDisk.forClasspath(tmp.resolve("cache"), AgentClasspath.entries());
     }
 
     private List<String> line(QemuCommandLine.Start start) {

@@ -3,6 +3,7 @@ package dev.microvmsandbox.backend.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.microvmsandbox.backend.AgentClasspath;
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
 import dev.microvmsandbox.backend.Sandbox;
@@ -55,7 +56,7 @@ class TemplateIT {
     }
 
     private static Template templateFor(QemuVm vm) throws IOException {
-        AgentDisk disk = AgentDisk.forClasspath(GuestImage.cacheDirectory(), ClasspathStaging.agentOnly());
+        AgentDisk disk = AgentDisk.forClasspath(GuestImage.cacheDirectory(), AgentClasspath.entries());
         TemplateKey key = TemplateKey.of(
                 QemuBackend.findQemu().orElseThrow(),
                 new AcceleratorProbe().choose(vm.config().accelerator(), false),
@@ -208,7 +209,7 @@ class TemplateIT {
                 new AcceleratorProbe().choose(config.accelerator(), false),
                 config,
                 GuestImage.resolve(),
-                AgentDisk.forClasspath(GuestImage.cacheDirectory(), ClasspathStaging.agentOnly()),
+                AgentDisk.forClasspath(GuestImage.cacheDirectory(), AgentClasspath.entries()),
                 Optional.empty());
     }
 

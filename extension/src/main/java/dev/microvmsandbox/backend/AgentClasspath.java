@@ -1,0 +1,37 @@
+package dev.microvmsandbox.backend;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apiguardian.api.API;
+
+/**
+ * The class path of a guest agent that runs no tests: this library and what the agent itself
+ * uses (Jackson for the channel's messages, slf4j), wherever the host loaded them from. Each
+ * backend puts it into the guest its own way.
+ */
+@API(status = API.Status.INTERNAL)
+public final class AgentClasspath {
+
+    private AgentClasspath() {}
+
+    /** The jars or class folders, in a fixed order. */
+    public static List<Path> entries() {
+        List<Path> paths = new ArrayList<>();
+        for (Class<?> c : List.of(
+                AgentClasspath.class,
+                com.fasterxml.jackson.databind.ObjectMapper.class,
+                com.fasterxml.jackson.core.JsonFactory.class,
+                com.fasterxml.jackson.annotation.JsonTypeInfo.class,
+                org.slf4j.LoggerFactory.class)) {
+            try {
+                paths.add(Path.of(
+                        c.getProtectionDomain().getCodeSource().getLocation().toURI()));
+            } catch (URISyntaxException | RuntimeException e) {
+                throw new IllegalStateException("cannot locate the jar of " + c.getName(), e);
+            }
+        }
+        return paths;
+    }
+}
