@@ -1,5 +1,6 @@
 package dev.microvmsandbox.backend.kata;
 
+import dev.microvmsandbox.backend.ProcessStart;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ public record RunOwner(String run, String host, long pid, long startTicks) {
             UUID.randomUUID().toString().replace("-", "").substring(0, 16),
             labelValue(hostName()),
             ProcessHandle.current().pid(),
-            startTicks(ProcessHandle.current().pid()).orElse(-1L));
+            ProcessStart.ticks(ProcessHandle.current().pid()).orElse(-1L));
 
     /** This JVM. */
     public static RunOwner current() {
@@ -88,20 +89,8 @@ public record RunOwner(String run, String host, long pid, long startTicks) {
         if (process.isEmpty() || !process.get().isAlive()) {
             return true;
         }
-        Optional<Long> ticks = startTicks(pid);
+        Optional<Long> ticks = ProcessStart.ticks(pid);
         return ticks.isPresent() && startTicks >= 0 && ticks.get() != startTicks;
-    }
-
-    /** Field 22 of /proc/PID/stat: when the process started, in clock ticks after boot. */
-    static Optional<Long> startTicks(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // the command name (field 2) may hold spaces and parentheses: count from the last ')'
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Optional.of(Long.parseLong(fields[19]));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
     }
 
     private static String hostName() {

@@ -1,5 +1,6 @@
 package dev.microvmsandbox.backend.qemu;
 
+import dev.microvmsandbox.backend.ProcessStart;
 import dev.microvmsandbox.hostfs.FileTree;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,7 +48,7 @@ final class RunDirectory implements AutoCloseable {
             Files.writeString(
                     dir.resolve(OWNER),
                     self.pid() + " " + startSeconds(self) + " "
-                            + startTicks(self.pid()).orElse(-1L));
+                            + ProcessStart.ticks(self.pid()).orElse(-1L));
             return new RunDirectory(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the sandbox's run folder under " + base(), e);
@@ -116,24 +117,12 @@ final class RunDirectory implements AutoCloseable {
             return false;
         }
         if (owner.length > 2 && Long.parseLong(owner[2]) >= 0) {
-            Optional<Long> ticks = startTicks(pid);
+            Optional<Long> ticks = ProcessStart.ticks(pid);
             if (ticks.isPresent()) {
                 return ticks.get() == Long.parseLong(owner[2]);
             }
         }
         return startSeconds(handle.get()) == Long.parseLong(owner[1]);
-    }
-
-    /** Field 22 of /proc/PID/stat: when the process started, in clock ticks after boot. */
-    static Optional<Long> startTicks(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // the command name (field 2) is in parentheses and may hold spaces: count from the last ')'
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Optional.of(Long.parseLong(fields[19]));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
     }
 
     /** The qemu process recorded in the folder, if it still runs and is really ours. */

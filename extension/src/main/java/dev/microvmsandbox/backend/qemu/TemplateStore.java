@@ -1,5 +1,6 @@
 package dev.microvmsandbox.backend.qemu;
 
+import dev.microvmsandbox.backend.ProcessStart;
 import dev.microvmsandbox.hostfs.FileTree;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -102,7 +103,7 @@ final class TemplateStore {
 
     private Template build(TemplateKey key, Builder builder) throws IOException {
         String owner = ProcessHandle.current().pid() + "-"
-                + RunDirectory.startTicks(ProcessHandle.current().pid()).orElse(0L);
+                + ProcessStart.ticks(ProcessHandle.current().pid()).orElse(0L);
         Path partial = root.resolve(key.hash() + PARTIAL + owner);
         removeAbandoned(key.hash());
         remove(partial);
@@ -148,7 +149,7 @@ final class TemplateStore {
             long pid = Long.parseLong(parts[0]);
             long ticks = parts.length > 1 ? Long.parseLong(parts[1]) : 0L;
             return ProcessHandle.of(pid).isPresent()
-                    && RunDirectory.startTicks(pid)
+                    && ProcessStart.ticks(pid)
                             .map(t -> ticks == 0L || t == ticks)
                             .orElse(true);
         } catch (NumberFormatException e) {

@@ -2,6 +2,7 @@ package dev.microvmsandbox.backend.kata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.microvmsandbox.backend.ProcessStart;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class RunOwnerTest {
     @Test
     void aProcessOfThisHostThatExitedHasEnded() throws Exception {
         Process p = new ProcessBuilder("true").start();
-        long ticks = RunOwner.startTicks(p.pid()).orElse(-1L);
+        long ticks = ProcessStart.ticks(p.pid()).orElse(-1L);
         p.waitFor();
         RunOwner gone = new RunOwner("r", RunOwner.current().host(), p.pid(), ticks);
         assertThat(gone.endedOnThisHost()).isTrue();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.microvmsandbox.WaitBounds;
+import dev.microvmsandbox.backend.ProcessStart;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class RunDirectoryTest {
 
     @Test
     void keepsTheFoldersAndVmsOfALiveOwner() throws IOException {
-        long ticks = RunDirectory.startTicks(SELF.pid()).orElseThrow();
+        long ticks = ProcessStart.ticks(SELF.pid()).orElseThrow();
         Path mine = runFolder("vm-" + SELF.pid() + "-1", SELF.pid() + " " + seconds(SELF) + " " + ticks);
         Process qemu = standInQemu(mine);
         Path olderFormat = runFolder("vm-" + SELF.pid() + "-2", SELF.pid() + " " + seconds(SELF));
@@ -86,7 +87,7 @@ class RunDirectoryTest {
 
     @Test
     void aPidReusedByAnotherProcessIsNotTheOwner() throws IOException {
-        long ticks = RunDirectory.startTicks(SELF.pid()).orElseThrow();
+        long ticks = ProcessStart.ticks(SELF.pid()).orElseThrow();
         Path reused = runFolder("vm-" + SELF.pid() + "-1", SELF.pid() + " " + seconds(SELF) + " " + (ticks - 100));
         Path reusedOlderFormat = runFolder("vm-" + SELF.pid() + "-2", SELF.pid() + " " + (seconds(SELF) - 100));
 
@@ -99,7 +100,7 @@ class RunDirectoryTest {
     @Test
     void aClockStepBetweenTwoJvmsDoesNotMakeALiveOwnerLookDead() throws IOException {
         // seconds are derived from the boot time each JVM read at its start; the ticks are exact
-        long ticks = RunDirectory.startTicks(SELF.pid()).orElseThrow();
+        long ticks = ProcessStart.ticks(SELF.pid()).orElseThrow();
         Path mine = runFolder("vm-" + SELF.pid() + "-1", SELF.pid() + " " + (seconds(SELF) + 7) + " " + ticks);
 
         RunDirectory.cleanUpAfterDeadOwners(base);
