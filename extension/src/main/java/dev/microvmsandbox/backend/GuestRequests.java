@@ -98,7 +98,9 @@ final class GuestRequests {
         } catch (ExecutionException e) {
             throw unwrap(e);
         } catch (TimeoutException e) {
-            throw failed("the guest did not end '" + command + "' after SIGKILL");
+            throw failed("'" + command + "' passed its timeout of "
+                    + TimeLimit.format(command.timeout().orElse(sandbox.config().timeout()))
+                    + " and the guest did not end it within " + KILL_GRACE.toSeconds() + " s of SIGKILL");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxException("interrupted while running '" + command + "'");
