@@ -17,12 +17,30 @@ final class QemuCommandLine {
 
     /**
      * The guest CPU under TCG: QEMU's maximum without the AVX family. QEMU 7.2 (Debian 12's) is the
-     * first release whose TCG emulates AVX and AVX2, and the guest JVM, which uses them for its
-     * intrinsics and vectorised loops ({@code UseAVX=2} on {@code -cpu max}), died of SIGSEGV in full
-     * runs with them; with SSE4.2 it runs the same code paths QEMU has emulated for years. Under KVM
-     * the guest gets the host's CPU.
+     * first release whose TCG emulates AVX and AVX2, which the guest JVM uses for intrinsics and
+     * vectorised loops on {@code -cpu max} ({@code UseAVX=2}); without them it runs its SSE4.2 code.
+     * A precaution against the newest part of the emulator, not the fix for the JVM crashes seen
+     * (see {@link #TCG}). Under KVM the guest gets the host's CPU.
      */
     static final String TCG_CPU = "max,avx=off,avx2=off,fma=off,f16c=off,vaes=off,vpclmulqdq=off,avx-vnni=off";
+
+    /**
+     * TCG's options: one host thread runs every vCPU in turn ({@code thread=single}). With a thread
+     * per vCPU, guest JVMs died now and then in full runs here of SIGSEGV and SIGILL in JIT-compiled
+     * code (C1's {@code String.startsWith}, {@code java.util.zip}), with and without AVX. HotSpot
+     * patches running code on the assumption that an aligned call or jump target is fetched whole,
+     * while TCG's translator reads instruction bytes one by one, so a translation that races a patch
+     * on another vCPU can see a torn target; in turns, no translation overlaps a write. That is the
+     * likely cause, not a proven one. It costs parallelism in the guest: about 15% on
+     * {@code QemuSandboxIT}. A smaller translation cache saves ~100 MB of host memory per VM at no
+     * measurable cost.
+     */
+    static final String TCG = "tcg,thread=single,tb-size=128";
+
+    /** The {@code -accel} argument (part of a template's key). */
+    static String accelerator(AcceleratorProbe.Choice accel) {
+        return accel.isKvm() ? "kvm" : TCG;
+    }
 
     /** The {@code -cpu} argument for the accelerator (part of a template's key). */
     static String cpu(AcceleratorProbe.Choice accel) {
@@ -67,12 +85,7 @@ final class QemuCommandLine {
         a.add(qemuBinary);
         a.add("-M");
         a.add(start instanceof Start.Boot ? "microvm" : "microvm,memory-backend=ram");
-        if (accel.isKvm()) {
-            a.addAll(List.of("-accel", "kvm", "-cpu", cpu(accel)));
-        } else {
-            // a smaller translation cache saves ~100 MB of host memory per VM at no measurable cost
-            a.addAll(List.of("-accel", "tcg,tb-size=128", "-cpu", cpu(accel)));
-        }
+        a.addAll(List.of("-accel", accelerator(accel), "-cpu", cpu(accel)));
         long mib = config.memory().mebibytes();
         a.addAll(List.of("-smp", Integer.toString(config.cpus()), "-m", mib + "M"));
         if (start instanceof Start.ForTemplate t) {

@@ -41,6 +41,7 @@ record TemplateKey(Map<String, String> inputs) {
         in.put("image", image.directory().getFileName() + " " + image.fingerprint());
         in.put("qemu", fileStamp(Path.of(qemuBinary)));
         in.put("accelerator", accel.accelerator().name());
+        in.put("accel", QemuCommandLine.accelerator(accel));
         in.put("cpu", QemuCommandLine.cpu(accel));
         if (accel.isKvm()) {
             in.put("host kernel", System.getProperty("os.version", "?"));

@@ -118,10 +118,7 @@ public final class BootBenchmark {
     /** qemu with the same kernel and initramfs, whose init powers off at once. */
     private static long bareKernelBoot(String qemu, AcceleratorProbe.Choice accel, GuestImage image) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(qemu, "-M", "microvm"));
-        cmd.addAll(
-                accel.isKvm()
-                        ? List.of("-accel", "kvm", "-cpu", QemuCommandLine.cpu(accel))
-                        : List.of("-accel", "tcg,tb-size=128", "-cpu", QemuCommandLine.cpu(accel)));
+        cmd.addAll(List.of("-accel", QemuCommandLine.accelerator(accel), "-cpu", QemuCommandLine.cpu(accel)));
         cmd.addAll(List.of(
                 "-smp",
                 "2",
