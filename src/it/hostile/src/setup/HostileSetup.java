@@ -81,6 +81,9 @@ public class HostileSetup {
         p.setProperty("m2.settings.sha256", hashOrAbsent(settings));
         p.setProperty("user.home", System.getProperty("user.home"));
         p.setProperty("memavailable.kb.before", memAvailableKb());
+        // what other builds' qemu and JVMs hold now: Invoker builds may run side by side
+        Path basedir = state.toAbsolutePath().getParent().getParent();
+        p.setProperty("foreign.rss.kb.before", Long.toString(foreignRssKb(basedir, vmTmp.toAbsolutePath())));
         p.setProperty("start.millis", Long.toString(System.currentTimeMillis()));
         p.setProperty("host.address", hostAddress());
         Files.createDirectories(vmTmp);
@@ -164,6 +167,37 @@ public class HostileSetup {
             // fall through
         }
         return "127.0.0.2";
+    }
+
+    /**
+     * The resident memory, in KiB, of the qemu and java processes that are not this build's (their
+     * command line names neither its folder nor its VM folder) and not this process.
+     */
+    static long foreignRssKb(Path basedir, Path vmTmp) {
+        long self = ProcessHandle.current().pid();
+        return ProcessHandle.allProcesses()
+                .filter(ph -> ph.pid() != self)
+                .filter(ph -> {
+                    String c = ph.info().commandLine().orElse("");
+                    String cmd = ph.info().command().orElse("");
+                    boolean heavy = c.contains("qemu-system") || cmd.endsWith("/java");
+                    return heavy && !c.contains(basedir.toString()) && !c.contains(vmTmp.toString());
+                })
+                .mapToLong(ph -> rssKb(ph.pid()))
+                .sum();
+    }
+
+    static long rssKb(long pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                    .filter(l -> l.startsWith("VmRSS:"))
+                    .map(l -> l.replaceAll("\\D", ""))
+                    .mapToLong(Long::parseLong)
+                    .findFirst()
+                    .orElse(0L);
+        } catch (IOException | RuntimeException e) {
+            return 0L; // gone meanwhile
+        }
     }
 
     static String memAvailableKb() {
