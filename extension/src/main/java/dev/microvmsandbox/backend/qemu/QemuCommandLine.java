@@ -31,9 +31,9 @@ final class QemuCommandLine {
      * patches running code on the assumption that an aligned call or jump target is fetched whole,
      * while TCG's translator reads instruction bytes one by one, so a translation that races a patch
      * on another vCPU can see a torn target; in turns, no translation overlaps a write. That is the
-     * likely cause, not a proven one. It costs parallelism in the guest: about 15% on
-     * {@code QemuSandboxIT}. A smaller translation cache saves ~100 MB of host memory per VM at no
-     * measurable cost.
+     * likely cause, not a proven one. It costs parallelism in the guest: a boot to ready takes about
+     * 1.6 times as long (the boot benchmark), a whole CI run about as long as before. A smaller
+     * translation cache saves ~100 MB of host memory per VM at no measurable cost.
      */
     static final String TCG = "tcg,thread=single,tb-size=128";
 
