@@ -43,13 +43,14 @@ final class ClasspathStaging {
             java.util.Map<String, String> systemProperties)
             throws IOException {
         Files.createDirectories(dir);
+        List<Path> agentClasspath = AgentClasspath.entries();
         if (classpath.isEmpty()) {
-            classpath = AgentClasspath.entries();
+            classpath = agentClasspath;
         }
         List<String> guestEntries = new ArrayList<>();
         List<String> added = new ArrayList<>();
         java.util.Set<Path> agentOwn = new java.util.HashSet<>();
-        AgentClasspath.entries().forEach(p -> agentOwn.add(p.toAbsolutePath().normalize()));
+        agentClasspath.forEach(p -> agentOwn.add(p.toAbsolutePath().normalize()));
         int n = 0;
         for (Path entry : classpath) {
             if (!Files.exists(entry)) {

@@ -14,20 +14,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Sandboxes that start with their images: a store made once, attached read-only, shared. */
+@ExtendWith(TemplatesOn.class)
 class ImageStoreIT {
-
-    /** Templates are off by default; this class tests them. */
-    @org.junit.jupiter.api.BeforeAll
-    static void templatesOn() {
-        System.setProperty(QemuBackend.TEMPLATES_PROPERTY, "true");
-    }
-
-    @org.junit.jupiter.api.AfterAll
-    static void templatesAsBefore() {
-        System.clearProperty(QemuBackend.TEMPLATES_PROPERTY);
-    }
 
     private static final String BUSYBOX = "localhost/microvm-sandbox/busybox:latest";
 

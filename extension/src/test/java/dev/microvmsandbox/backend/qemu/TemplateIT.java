@@ -21,23 +21,14 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Sandboxes restored from templates, with real guests: what a clone must not share with its
  * siblings, what it must not write into, and which templates are never restored.
  */
+@ExtendWith(TemplatesOn.class)
 class TemplateIT {
-
-    /** Templates are off by default; this class tests them. */
-    @org.junit.jupiter.api.BeforeAll
-    static void templatesOn() {
-        System.setProperty(QemuBackend.TEMPLATES_PROPERTY, "true");
-    }
-
-    @org.junit.jupiter.api.AfterAll
-    static void templatesAsBefore() {
-        System.clearProperty(QemuBackend.TEMPLATES_PROPERTY);
-    }
 
     private static final Duration COMMAND = Duration.ofMinutes(2);
 
