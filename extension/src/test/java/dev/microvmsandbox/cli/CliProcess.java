@@ -38,7 +38,7 @@ public final class CliProcess implements AutoCloseable {
                 // the QEMU this run uses (a slowed one in sandbox-image/host-tools/slow-suite.sh), as a second build
                 // would
                 "-Dmicrovm.sandbox.qemu=" + System.getProperty("microvm.sandbox.qemu", ""),
-                "-Dmicrovm.sandbox.templates=" + System.getProperty("microvm.sandbox.templates", "false"),
+                "-Dmicrovm.sandbox.templates=" + System.getProperty("microvm.sandbox.templates", "true"),
                 SandboxCli.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);

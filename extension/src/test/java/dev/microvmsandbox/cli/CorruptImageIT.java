@@ -85,6 +85,14 @@ class CorruptImageIT {
 
     @Test
     void aFlippedBitInTheRootfsTurnsTheBootFailureIntoACorruptImageError() throws Exception {
+        // first a good run, which leaves a template of the intact image in this cache: the damaged
+        // image must not be restored from it (its guest has the old root mounted and would not notice)
+        try (CliProcess good =
+                cli("run", "--memory", "512m", "--boot-timeout", WaitBounds.bootTimeout(), "--", "true")) {
+            assertThat(good.exitCode(WaitBounds.BOOT.plus(WaitBounds.BOOT).plus(NO_BOOT)))
+                    .as(good.stderr())
+                    .isZero();
+        }
         flipOneBit(image.resolve("rootfs.ext4"), EXT4_MAGIC);
         try (CliProcess sizes = cli("image")) {
             assertThat(sizes.exitCode(NO_BOOT))

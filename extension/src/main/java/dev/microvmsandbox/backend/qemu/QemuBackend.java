@@ -28,7 +28,7 @@ public final class QemuBackend implements Backend {
 
     private static final Logger LOG = LoggerFactory.getLogger(QemuBackend.class);
     private static final String QEMU = "qemu-system-x86_64";
-    /** {@code false} boots every sandbox instead of restoring it from a template. */
+    /** {@code false} boots every sandbox instead of restoring it from a template (on by default). */
     static final String TEMPLATES_PROPERTY = "microvm.sandbox.templates";
     /** {@code false} loads a sandbox's images into it after it starts instead of attaching a prepared store. */
     static final String IMAGE_STORE_PROPERTY = "microvm.sandbox.imageStore";
@@ -170,6 +170,8 @@ public final class QemuBackend implements Backend {
         try {
             key = TemplateKey.of(qemu, choice, config, image, machine.agentDisk(), machine.store());
             template = store.obtain(key, folder -> QemuVm.saveTemplate(machine, config, folder));
+        } catch (GuestBootFailure e) {
+            throw e; // the template's boot was this sandbox's boot: booting again would meet the same guest
         } catch (IOException | SandboxException e) {
             LOG.warn("no template for this sandbox ({}); booting it", firstLine(e.getMessage()));
             return QemuVm.boot(machine, config);
@@ -226,16 +228,10 @@ public final class QemuBackend implements Backend {
                         System.getProperty(IMAGE_STORE_PROPERTY, "true").strip());
     }
 
-    /**
-     * {@code microvm.sandbox.templates}: {@code true} restores sandboxes from saved guests. Off by
-     * default: a restored guest's agent starts before the test class path is attached, so
-     * Testcontainers' pull policy for preloaded images is not set up in it, and a damaged root
-     * filesystem is not noticed as one.
-     */
+    /** {@code microvm.sandbox.templates}: {@code true} (default) restores sandboxes from saved guests. */
     static boolean templatesEnabled() {
-        return "true"
-                .equalsIgnoreCase(
-                        System.getProperty(TEMPLATES_PROPERTY, "false").strip());
+        return !"false"
+                .equalsIgnoreCase(System.getProperty(TEMPLATES_PROPERTY, "true").strip());
     }
 
     private static String firstLine(String s) {

@@ -546,9 +546,9 @@ final class QemuVm implements Sandbox {
     }
 
     /** Why the boot failed, once the VM is down and its console read to the end. */
-    private SandboxException bootFailure() {
+    private GuestBootFailure bootFailure() {
         String cause = awaitDeathCause().orElse("unknown cause");
-        return new SandboxException("sandbox " + id + " failed to boot: " + cause
+        return new GuestBootFailure("sandbox " + id + " failed to boot: " + cause
                 + "\n--- guest console (last lines; full log was " + console.file() + ") ---\n" + consoleTail());
     }
 

@@ -14,7 +14,8 @@ import java.util.Optional;
 
 /**
  * Everything that shapes a saved guest, and its digest, the template's folder name: the guest
- * image (its manifest, so a rebuilt image is a new key), the qemu binary, the accelerator (and
+ * image (its manifest, so a rebuilt image is a new key, and its files' sizes and times, so one
+ * changed in place is too), the qemu binary, the accelerator (and
  * under KVM the host CPU and kernel, whose state a restore must match), the guest's memory, vCPUs
  * and scratch disk, the agent disk (the agent's jars and JVM options), the number of extra
  * shares, whether there is a host-path share, and the image store (podman reads its additional stores when it starts, in the template). A sandbox differs from its template only in what is not here.
@@ -39,6 +40,10 @@ record TemplateKey(Map<String, String> inputs) {
         Map<String, String> in = new LinkedHashMap<>();
         in.put("format", FORMAT);
         in.put("image", image.directory().getFileName() + " " + image.fingerprint());
+        // a file changed in place after the template was made (damaged, say) is a new key: the
+        // template's guest has the old root mounted and would not read it, a boot does
+        in.put("rootfs", fileStamp(image.rootfs()));
+        in.put("kernel", fileStamp(image.vmlinux()) + " " + fileStamp(image.initrd()));
         in.put("qemu", fileStamp(Path.of(qemuBinary)));
         in.put("accelerator", accel.accelerator().name());
         in.put("accel", QemuCommandLine.accelerator(accel));
@@ -79,7 +84,7 @@ record TemplateKey(Map<String, String> inputs) {
         return Optional.empty();
     }
 
-    /** Path, size and time of a file: a new build of qemu changes at least one. */
+    /** Path, size and time of a file: a new build of qemu, or a write to an image file, changes at least one. */
     private static String fileStamp(Path file) throws IOException {
         Path real = file.toRealPath();
         BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);

@@ -4,7 +4,7 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** Templates are off by default: a class that tests them turns them on for its own run, then off. */
+/** A class that tests templates turns them on for its own run, whatever the run says, and then back to the run's default. */
 final class TemplatesOn implements BeforeAllCallback, AfterAllCallback {
 
     @Override
