@@ -45,7 +45,14 @@ public interface Sandbox extends AutoCloseable {
         return deathCause();
     }
 
-    /** Runs a command in the guest and waits for it. */
+    /**
+     * Whether the guest's CPU is emulated (QEMU's TCG) rather than run by the host's: code, and the
+     * JIT compiling it, runs many times slower. The default answers no.
+     */
+    default boolean emulatesCpu() {
+        return false;
+    }
+
     /**
      * The image archives of {@link SandboxConfig#images()} this sandbox held when it was ready. A
      * backend that does not start sandboxes with images answers none (the default), and the caller
@@ -55,6 +62,7 @@ public interface Sandbox extends AutoCloseable {
         return List.of();
     }
 
+    /** Runs a command in the guest and waits for it. */
     default CommandResult exec(Command command) {
         return new GuestRequests(this).exec(command);
     }

@@ -197,6 +197,11 @@ public final class ForkLauncher {
         try (sandbox) {
             console.say(forkName + ": sandbox " + sandbox.id() + " ready in " + seconds(t0) + " ("
                     + sandbox.acceleration() + ")");
+            if (sandbox.emulatesCpu()) {
+                command.addAll(2, EmulatedCpu.JVM_OPTIONS);
+                console.say(forkName + ": the guest's CPU is emulated: the fork's JVM gets "
+                        + String.join(" ", EmulatedCpu.JVM_OPTIONS) + " before its own options, which override it");
+            }
             List<ImageArchive> present = archives.stream()
                     .filter(a -> sandbox.startedWithImages().contains(a.file()))
                     .toList();

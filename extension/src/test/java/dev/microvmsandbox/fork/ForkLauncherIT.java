@@ -34,6 +34,8 @@ class ForkLauncherIT {
                     System.out.println("APP_MODE=" + System.getenv("APP_MODE"));
                     System.out.println("HOST_SECRET=" + System.getenv("HOST_SECRET"));
                     System.out.println("guest=" + System.getProperty("microvm.sandbox.guest"));
+                    System.out.println("jvm=" + java.lang.management.ManagementFactory.getRuntimeMXBean()
+                            .getInputArguments());
                     System.out.println("boot=" + Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
                     System.err.println("to stderr");
                     System.exit(7);
@@ -94,5 +96,12 @@ class ForkLauncherIT {
                 .contains("ready in")
                 .contains("to stderr")
                 .contains("fork exited with status 7");
+        if (stderr.contains("(TCG")) {
+            // an emulated CPU: the fork's JVM stops at C1, unless its own options say otherwise
+            assertThat(stdout).contains("jvm=[-Dmicrovm.sandbox.guest=true, -XX:TieredStopAtLevel=1");
+            assertThat(stderr).contains("the guest's CPU is emulated: the fork's JVM gets -XX:TieredStopAtLevel=1");
+        } else {
+            assertThat(stdout).doesNotContain("TieredStopAtLevel");
+        }
     }
 }

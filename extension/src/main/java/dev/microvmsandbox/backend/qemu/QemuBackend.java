@@ -180,6 +180,7 @@ public final class QemuBackend implements Backend {
             return QemuVm.restore(machine, config, template);
         } catch (SandboxException e) {
             store.discard(key, "restoring from it failed: " + firstLine(e.getMessage()));
+            LOG.warn("the failed restore, in full (the sandbox boots instead): {}", e.getMessage());
             return QemuVm.boot(machine, config);
         }
     }

@@ -578,6 +578,11 @@ final class QemuVm implements Sandbox {
         return accel.reason();
     }
 
+    @Override
+    public boolean emulatesCpu() {
+        return !accel.isKvm();
+    }
+
     /** Where this sandbox's boot spent its time, for measurements. */
     BootTimeline timeline() {
         return timeline;
