@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * JVM left half-made is never at a template's path, and the next store removes it. Builds of one
  * key are serialised across JVMs by {@code <key>.lock} and within a JVM by a monitor; a template
  * found damaged is discarded and built again. At most {@link #KEEP} templates are kept, the least
- * recently used going first.
+ * recently used going first, except those used within {@link #IN_USE}.
  */
 final class TemplateStore {
 
@@ -43,10 +44,22 @@ final class TemplateStore {
         void build(Path folder) throws IOException;
     }
 
+    /**
+     * A template used this recently is never evicted, however many there are: another build on
+     * this host may be restoring from it or comparing it with what it saved.
+     */
+    static final Duration IN_USE = Duration.ofMinutes(30);
+
     private final Path root;
+    private final Duration inUse;
 
     TemplateStore(Path cacheRoot) {
+        this(cacheRoot, IN_USE);
+    }
+
+    TemplateStore(Path cacheRoot, Duration inUse) {
         this.root = cacheRoot.resolve(FOLDER);
+        this.inUse = inUse;
     }
 
     Path root() {
@@ -157,8 +170,12 @@ final class TemplateStore {
         }
     }
 
-    /** Keeps the {@link #KEEP} most recently used templates. */
+    /**
+     * Keeps the {@link #KEEP} most recently used templates, and every one used within {@link
+     * #IN_USE}: a host running several builds at once may hold more for a while.
+     */
     private void evict(String keep) {
+        long recent = System.currentTimeMillis() - inUse.toMillis();
         try (Stream<Path> dirs = Files.list(root)) {
             List<Template> complete = dirs.filter(Files::isDirectory)
                     .filter(d -> !d.getFileName().toString().contains("."))
@@ -166,7 +183,7 @@ final class TemplateStore {
                     .sorted(Comparator.comparingLong(Template::lastUsedMillis).reversed())
                     .toList();
             for (Template t : complete.subList(Math.min(KEEP, complete.size()), complete.size())) {
-                if (!t.directory().getFileName().toString().equals(keep)) {
+                if (!t.directory().getFileName().toString().equals(keep) && t.lastUsedMillis() < recent) {
                     LOG.info("removing the least recently used template {}", t.directory());
                     remove(t.directory());
                 }

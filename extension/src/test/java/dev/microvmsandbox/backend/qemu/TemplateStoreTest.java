@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -114,7 +115,8 @@ class TemplateStoreTest {
 
     @Test
     void keepsOnlyTheMostRecentlyUsedTemplates() throws IOException, InterruptedException {
-        TemplateStore store = new TemplateStore(cache);
+        // no time counts as "in use" here: eviction by count alone
+        TemplateStore store = new TemplateStore(cache, Duration.ZERO);
         for (int i = 0; i < TemplateStore.KEEP + 2; i++) {
             store.obtain(key(i + "M"), builder);
             Thread.sleep(20);
@@ -124,6 +126,20 @@ class TemplateStoreTest {
         assertThat(kept)
                 .hasSize(TemplateStore.KEEP)
                 .doesNotContain(key("0M").hash(), key("1M").hash());
+    }
+
+    @Test
+    void neverEvictsATemplateUsedWithinTheInUseTime() throws IOException {
+        // another JVM may be restoring from each of these, or comparing it with what it saved
+        TemplateStore store = new TemplateStore(cache);
+        for (int i = 0; i < TemplateStore.KEEP + 2; i++) {
+            store.obtain(key(i + "M"), builder);
+        }
+        List<String> kept =
+                entries(store.root()).stream().filter(n -> !n.endsWith(".lock")).toList();
+        assertThat(kept)
+                .hasSize(TemplateStore.KEEP + 2)
+                .contains(key("0M").hash(), key("1M").hash());
     }
 
     private static List<String> entries(Path dir) {
