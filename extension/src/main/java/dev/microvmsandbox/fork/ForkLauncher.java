@@ -183,8 +183,6 @@ public final class ForkLauncher {
         SurefireEventFilter events =
                 plan.surefire().map(v -> new SurefireEventFilter(stdout, v)).orElse(null);
         OutputStream stdoutSink = events != null ? events : stdout;
-        List<String> command = new ArrayList<>(List.of("java", GUEST_FLAG));
-        command.addAll(plan.guestArguments());
         long t0 = System.nanoTime();
         console.say(forkName + ": booting a sandbox (" + backend.name() + ", " + config.memory() + ", " + config.cpus()
                 + " vCPUs, " + config.hostPaths().size() + " host paths shown read-only, fork timeout "
@@ -197,11 +195,13 @@ public final class ForkLauncher {
         try (sandbox) {
             console.say(forkName + ": sandbox " + sandbox.id() + " ready in " + seconds(t0) + " ("
                     + sandbox.acceleration() + ")");
+            List<String> command = new ArrayList<>(List.of("java", GUEST_FLAG));
             if (sandbox.emulatesCpu()) {
-                command.addAll(2, EmulatedCpu.JVM_OPTIONS);
+                command.addAll(EmulatedCpu.JVM_OPTIONS);
                 console.say(forkName + ": the guest's CPU is emulated: the fork's JVM gets "
                         + String.join(" ", EmulatedCpu.JVM_OPTIONS) + " before its own options, which override it");
             }
+            command.addAll(plan.guestArguments());
             List<ImageArchive> present = archives.stream()
                     .filter(a -> sandbox.startedWithImages().contains(a.file()))
                     .toList();

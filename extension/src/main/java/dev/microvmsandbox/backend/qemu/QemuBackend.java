@@ -179,8 +179,8 @@ public final class QemuBackend implements Backend {
         try {
             return QemuVm.restore(machine, config, template);
         } catch (SandboxException e) {
-            store.discard(key, "restoring from it failed: " + firstLine(e.getMessage()));
-            LOG.warn("the failed restore, in full (the sandbox boots instead): {}", e.getMessage());
+            // in full: what the guest's console said is all there is to tell why
+            store.discard(key, "restoring from it failed (the sandbox boots instead): " + e.getMessage());
             return QemuVm.boot(machine, config);
         }
     }
@@ -224,15 +224,17 @@ public final class QemuBackend implements Backend {
 
     /** {@code microvm.sandbox.imageStore}: {@code true} (default) attaches a prepared image store. */
     static boolean imageStoreEnabled() {
-        return !"false"
-                .equalsIgnoreCase(
-                        System.getProperty(IMAGE_STORE_PROPERTY, "true").strip());
+        return onUnlessFalse(IMAGE_STORE_PROPERTY);
     }
 
     /** {@code microvm.sandbox.templates}: {@code true} (default) restores sandboxes from saved guests. */
     static boolean templatesEnabled() {
-        return !"false"
-                .equalsIgnoreCase(System.getProperty(TEMPLATES_PROPERTY, "true").strip());
+        return onUnlessFalse(TEMPLATES_PROPERTY);
+    }
+
+    /** A switch that is on unless the system property says {@code false}. */
+    private static boolean onUnlessFalse(String property) {
+        return !"false".equalsIgnoreCase(System.getProperty(property, "true").strip());
     }
 
     private static String firstLine(String s) {

@@ -177,21 +177,27 @@ final class TemplateStore {
     private void evict(String keep) {
         long recent = System.currentTimeMillis() - inUse.toMillis();
         try (Stream<Path> dirs = Files.list(root)) {
-            List<Template> complete = dirs.filter(Files::isDirectory)
+            List<Used> complete = dirs.filter(Files::isDirectory)
                     .filter(d -> !d.getFileName().toString().contains("."))
                     .map(Template::new)
-                    .sorted(Comparator.comparingLong(Template::lastUsedMillis).reversed())
+                    .map(t -> new Used(t, t.lastUsedMillis()))
+                    .sorted(Comparator.comparingLong(Used::at).reversed())
                     .toList();
-            for (Template t : complete.subList(Math.min(KEEP, complete.size()), complete.size())) {
-                if (!t.directory().getFileName().toString().equals(keep) && t.lastUsedMillis() < recent) {
-                    LOG.info("removing the least recently used template {}", t.directory());
-                    remove(t.directory());
+            for (Used u : complete.subList(Math.min(KEEP, complete.size()), complete.size())) {
+                if (!u.template().directory().getFileName().toString().equals(keep) && u.at() < recent) {
+                    LOG.info(
+                            "removing the least recently used template {}",
+                            u.template().directory());
+                    remove(u.template().directory());
                 }
             }
         } catch (IOException e) {
             LOG.debug("cannot list {}: {}", root, e.toString());
         }
     }
+
+    /** A template and when it was last used, read once per eviction. */
+    private record Used(Template template, long at) {}
 
     private void prepareRoot() throws IOException {
         if (!Files.isDirectory(root)) {
