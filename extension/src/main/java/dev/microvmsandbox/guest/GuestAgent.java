@@ -30,6 +30,8 @@ public final class GuestAgent {
 
     static final String PORT_NAME = "msb.0";
     static final String VERSION = "2";
+    /** What the agent prints on the console once a frozen session's host has gone. */
+    static final String FROZEN_LINE = "MSB-FROZEN";
     /** The guest console, kept for the agent's own few diagnostics. */
     private static final java.io.PrintStream CONSOLE = System.err;
 
@@ -59,7 +61,11 @@ public final class GuestAgent {
         Map<String, Long> steps = GuestUptime.bootstrapSteps(Path.of(GuestUptime.STEPS_FILE));
         steps.put("jvm", jvmUp);
         while (new GuestAgent(channel).serve(steps, stdio) && !stdio) {
-            // frozen for a template: the next session is a restored clone's
+            // frozen for a template: the next session is a restored clone's. The host saves the guest
+            // only after this line, so the template holds a guest that has seen its host go; saved
+            // before, a clone's guest could take its new host for the old one and never say hello
+            CONSOLE.println("msb: " + FROZEN_LINE);
+            CONSOLE.flush();
             channel = portChannel();
             steps = new java.util.LinkedHashMap<>();
         }

@@ -61,6 +61,8 @@ final class QemuVm implements Sandbox {
     static final Duration RESTORE_TIMEOUT = Duration.ofSeconds(60);
     /** How long saving a template's device state may take; its memory is not copied. */
     static final Duration SAVE_TIMEOUT = Duration.ofMinutes(2);
+    /** The guest agent's console line (see {@code GuestAgent}) once a frozen session's host has gone. */
+    static final String FROZEN_LINE = "MSB-FROZEN";
 
     private static final SecureRandom ENTROPY = new SecureRandom();
 
@@ -73,6 +75,9 @@ final class QemuVm implements Sandbox {
     private final CompletableFuture<Message.Hello> hello = new CompletableFuture<>();
     private final CompletableFuture<Message.Ready> ready = new CompletableFuture<>();
     private final CompletableFuture<Message.Frozen> frozen = new CompletableFuture<>();
+    /** The frozen agent's console line that it saw the host go (only a template's guest prints it). */
+    private final CompletableFuture<Void> hostGoneSeen = new CompletableFuture<>();
+
     private final BootTimeline timeline = new BootTimeline();
     private volatile Process process;
     private volatile Channel channel;
@@ -326,6 +331,9 @@ final class QemuVm implements Sandbox {
             @Override
             public void line(String line) {
                 stop.consoleLine(line);
+                if (line.contains(FROZEN_LINE)) {
+                    hostGoneSeen.complete(null);
+                }
             }
 
             @Override
@@ -439,6 +447,9 @@ final class QemuVm implements Sandbox {
         // from here on the VM ends as its owner wants: saved, then quit
         stop.hostActed(StopCause.HostAction.CLOSED, "the guest was saved as a template");
         channel.close();
+        // saved before the guest has seen the host go, the template would hold a port its guest
+        // still takes for connected: a clone's agent would wait in its old session and never say hello
+        await(hostGoneSeen, deadline(SAVE_TIMEOUT), "the frozen agent did not see the host go");
         qmp.execute("migrate-set-capabilities", ignoreShared(), Duration.ofSeconds(30));
         qmp.execute("migrate", Map.of("uri", "exec:cat > " + shellQuote(stateFile.toString())), Duration.ofSeconds(30));
         long deadline = System.nanoTime() + SAVE_TIMEOUT.toNanos();

@@ -1,6 +1,7 @@
 package dev.microvmsandbox.backend.qemu;
 
 import dev.microvmsandbox.backend.Accelerator;
+import dev.microvmsandbox.backend.ByteSize;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.guestimage.GuestImage;
@@ -11,6 +12,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,13 +22,19 @@ import java.util.concurrent.TimeUnit;
  * same accelerator, each sandbox's phases (host preparation, qemu and firmware, kernel, initramfs,
  * bootstrap, agent JVM, podman; for a restore: qemu start, state load, attach) and their medians,
  * how many boots and restores stalled or failed, and the idle qemu RSS. Run: {@code mvn -pl
- * extension -Pbench test-compile exec:exec@boot} ({@code -Dboot.runs=50} for a long series).
+ * extension -Pbench test-compile exec:exec@boot} ({@code -Dboot.runs=50} for a long series,
+ * {@code -Dboot.parallel=2} to have that many sandboxes start at once, {@code -Dboot.only=restore}
+ * for the restores alone, {@code -Dboot.only=template} for that many templates made and restored,
+ * each for a configuration of its own).
  */
 public final class BootBenchmark {
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        int bareRuns = Math.min(runs, 5);
+        int parallel = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        String only = args.length > 2 ? args[2] : "all";
+        boolean restoresOnly = only.equals("restore") || only.equals("template");
+        int bareRuns = restoresOnly ? 1 : Math.min(runs, 5);
         SandboxConfig config = SandboxConfig.defaults().withMemory("2g").withCpus(2);
         GuestImage image = GuestImage.resolve();
         AcceleratorProbe.Choice accel = new AcceleratorProbe().choose(Accelerator.AUTO, false);
@@ -35,7 +45,7 @@ public final class BootBenchmark {
             bare.add(bareKernelBoot(qemu, accel, image));
         }
         System.setProperty(QemuBackend.TEMPLATES_PROPERTY, "false");
-        Series boots = series("boot", runs, config);
+        Series boots = series("boot", restoresOnly ? 0 : runs, parallel, config);
         System.setProperty(QemuBackend.TEMPLATES_PROPERTY, "true");
         long t0 = System.nanoTime();
         try (Sandbox first = QemuBackend.create().start(config)) {
@@ -43,12 +53,18 @@ public final class BootBenchmark {
                     "first sandbox with templates on (saves the template if there is none, then restores): %d ms%n",
                     (System.nanoTime() - t0) / 1_000_000);
         }
-        Series restores = series("restore", runs, config);
+        Series restores = series(only.equals("template") ? "template" : "restore", runs, parallel, config);
 
         System.out.printf("accelerator:                 %s%n", accel.reason());
+        System.out.printf("sandboxes starting at once:  %d%n", parallel);
         System.out.printf("bare kernel to init and off: median %d ms  (runs: %s)%n", median(bare), bare);
-        boots.print("boot to ready (podman + agent)");
-        restores.print("restore to ready (from a template)");
+        if (!restoresOnly) {
+            boots.print("boot to ready (podman + agent)");
+        }
+        restores.print(
+                only.equals("template")
+                        ? "template made, then restore to ready (a configuration each)"
+                        : "restore to ready (from a template)");
         System.out.printf(
                 "restore to ready / bare kernel boot: %.2f%n", (double) median(restores.ready) / median(bare));
     }
@@ -79,40 +95,70 @@ public final class BootBenchmark {
         }
     }
 
-    private static Series series(String name, int runs, SandboxConfig config) throws Exception {
+    /** {@code runs} sandboxes, {@code parallel} of them starting at once. */
+    private static Series series(String name, int runs, int parallel, SandboxConfig config) throws Exception {
         Series s = new Series(name);
         s.runs = runs;
-        for (int i = 0; i < runs; i++) {
-            long t0 = System.nanoTime();
-            try (Sandbox sandbox = QemuBackend.create().start(config)) {
-                s.ready.add((System.nanoTime() - t0) / 1_000_000);
-                QemuVm vm = (QemuVm) sandbox;
-                if (vm.timeline().isRestore() != name.equals("restore")) {
-                    s.failures.add(
-                            name + " " + (i + 1) + " was a " + (vm.timeline().isRestore() ? "restore" : "boot"));
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        try {
+            List<Future<?>> all = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                int n = i + 1;
+                all.add(pool.submit(() -> {
+                    one(s, n, n > runs - parallel, config);
+                    return null;
+                }));
+            }
+            for (Future<?> f : all) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return s;
+    }
+
+    private static void one(Series s, int n, boolean last, SandboxConfig config) throws Exception {
+        String name = s.name;
+        boolean restore = !name.equals("boot");
+        SandboxConfig own = name.equals("template")
+                // a memory size of its own is a template key of its own: this sandbox makes its template
+                ? config.withMemory(ByteSize.ofMebibytes(config.memory().mebibytes() + n))
+                : config;
+        long t0 = System.nanoTime();
+        try (Sandbox sandbox = QemuBackend.create().start(own)) {
+            long ready = (System.nanoTime() - t0) / 1_000_000;
+            QemuVm vm = (QemuVm) sandbox;
+            synchronized (s) {
+                s.ready.add(ready);
+                if (vm.timeline().isRestore() != restore) {
+                    s.failures.add(name + " " + n + " was a " + (vm.timeline().isRestore() ? "restore" : "boot"));
                 }
                 vm.timeline()
                         .phases()
                         .forEach((k, v) -> s.phases
                                 .computeIfAbsent(k, x -> new ArrayList<>())
                                 .add(v));
-                System.out.printf("%s %2d: %s%n", name, i + 1, vm.timeline().describe());
+                System.out.printf("%s %2d: %s%n", name, n, vm.timeline().describe());
                 if (sandbox.consoleTail().contains("soft lockup")) {
                     s.lockups++;
-                    System.out.printf(
-                            "%s %2d: the console shows a soft lockup:%n%s%n", name, i + 1, sandbox.consoleTail());
+                    System.out.printf("%s %2d: the console shows a soft lockup:%n%s%n", name, n, sandbox.consoleTail());
                 }
-                if (i == runs - 1) {
-                    Thread.sleep(5000);
-                    s.idleRssKb = rssKb(vm.qemuProcess().pid());
+            }
+            if (last) {
+                Thread.sleep(5000);
+                long rss = rssKb(vm.qemuProcess().pid());
+                synchronized (s) {
+                    s.idleRssKb = Math.max(s.idleRssKb, rss);
                 }
-            } catch (RuntimeException e) {
-                s.failures.add(name + " " + (i + 1) + " after " + (System.nanoTime() - t0) / 1_000_000 + " ms: "
-                        + e.getMessage());
-                System.out.printf("%s %2d FAILED: %s%n", name, i + 1, e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            synchronized (s) {
+                s.failures.add(
+                        name + " " + n + " after " + (System.nanoTime() - t0) / 1_000_000 + " ms: " + e.getMessage());
+                System.out.printf("%s %2d FAILED: %s%n", name, n, e.getMessage());
             }
         }
-        return s;
     }
 
     /** qemu with the same kernel and initramfs, whose init powers off at once. */
