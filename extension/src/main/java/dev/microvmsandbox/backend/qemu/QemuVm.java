@@ -436,11 +436,23 @@ final class QemuVm implements Sandbox {
         return System.nanoTime() + bound.toNanos();
     }
 
+    /**
+     * A wait while saving: the guest came up, so a wait that fails here is the template's failure,
+     * not a boot's, and the sandbox boots instead.
+     */
+    private <T> T awaitSaving(CompletableFuture<T> future, String what) {
+        try {
+            return await(future, deadline(SAVE_TIMEOUT), what);
+        } catch (GuestBootFailure e) {
+            throw new SandboxException("the guest could not be saved as a template: " + e.getMessage(), e);
+        }
+    }
+
     /** Freezes the agent, then has qemu write the device state; the memory is already in its file. */
     private void save(QmpClient qmp, Path stateFile) throws IOException {
         int id = channel.nextId();
         channel.send(new Message.Freeze(id));
-        Message.Frozen f = await(frozen, deadline(SAVE_TIMEOUT), "the agent did not freeze");
+        Message.Frozen f = awaitSaving(frozen, "the agent did not freeze");
         if (f.error() != null) {
             throw new SandboxException("the guest cannot be saved as a template: " + f.error());
         }
@@ -449,7 +461,7 @@ final class QemuVm implements Sandbox {
         channel.close();
         // saved before the guest has seen the host go, the template would hold a port its guest
         // still takes for connected: a clone's agent would wait in its old session and never say hello
-        await(hostGoneSeen, deadline(SAVE_TIMEOUT), "the frozen agent did not see the host go");
+        awaitSaving(hostGoneSeen, "the frozen agent did not see the host go");
         qmp.execute("migrate-set-capabilities", ignoreShared(), Duration.ofSeconds(30));
         qmp.execute("migrate", Map.of("uri", "exec:cat > " + shellQuote(stateFile.toString())), Duration.ofSeconds(30));
         long deadline = System.nanoTime() + SAVE_TIMEOUT.toNanos();
