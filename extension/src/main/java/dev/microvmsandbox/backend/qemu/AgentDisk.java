@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * block device, mounted at {@value #GUEST_DIR}; the bootstrap starts the agent from it. Being a
  * disk rather than a share, it stays attached when a guest is saved as a template, and it holds
  * nothing of any test classpath: the agent takes that from the classpath share when a host
- * attaches. Cached under {@code <cache>/agent-disks/} by the digest of everything on it.
+ * attaches. Cached under {@code <cache>/agent-disks/} by the digest of everything on it; the
+ * {@link #KEEP} most recently used are kept, and any used in the last half hour.
  */
 final class AgentDisk {
 
@@ -33,6 +34,8 @@ final class AgentDisk {
     private static final String FORMAT = "agent-disk 1";
 
     private static final String FOLDER = "agent-disks";
+    /** Agent disks kept besides those used in the last half hour. */
+    static final int KEEP = 4;
 
     /**
      * The agent JVM's options: one collector thread and C1 only (JVM work dominates under
@@ -81,11 +84,35 @@ final class AgentDisk {
         String digest = ContentDigest.ofStrings(parts).substring(0, 24);
         Path dir = cacheRoot.resolve(FOLDER);
         Path disk = dir.resolve(digest + ".ext4");
-        if (!Files.isRegularFile(disk)) {
+        if (Files.isRegularFile(disk)) {
+            CacheEviction.touch(disk);
+        } else {
             Files.createDirectories(dir);
             make(dir, disk, entries);
+            evict(dir, disk);
         }
         return new AgentDisk(disk, digest);
+    }
+
+    /**
+     * Keeps the {@link #KEEP} most recently used disks (a disk's modification time is its last use)
+     * and any used within {@link CacheEviction#IN_USE}: one is made per agent build, so a host that
+     * upgrades the library, or builds it, would gather them.
+     */
+    private static void evict(Path dir, Path made) {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<CacheEviction.Entry<Path>> disks = files.filter(
+                            p -> p.getFileName().toString().endsWith(".ext4"))
+                    .map(p -> new CacheEviction.Entry<>(p, CacheEviction.lastUsedMillis(p, p)))
+                    .toList();
+            for (Path p : new CacheEviction(KEEP, CacheEviction.IN_USE).toRemove(disks, System.currentTimeMillis())) {
+                if (!p.equals(made)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            // the cache only grows
+        }
     }
 
     /** Builds the disk in a folder of its own, then renames it into place (a concurrent maker's result is as good). */

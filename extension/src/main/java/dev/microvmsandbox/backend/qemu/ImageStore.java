@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * images present, nothing copied or loaded. Made once per set of archives (and guest image, whose
  * podman reads it) by a VM of its own that runs nothing but {@code podman load}, and cached under
  * {@code <cache>/image-stores/<digest>.ext4} by the archives' content digests. Published by
- * rename, so a store is either whole or absent; at most {@link #KEEP} are kept.
+ * rename, so a store is either whole or absent; the {@link #KEEP} most recently used are kept, and
+ * any used in the last half hour.
  */
 final class ImageStore {
 
@@ -71,7 +71,7 @@ final class ImageStore {
         Path disk = dir.resolve(digest + ".ext4");
         synchronized (MONITORS.computeIfAbsent(digest, d -> new Object())) {
             if (Files.isRegularFile(disk)) {
-                touch(dir.resolve(digest + ".used"));
+                CacheEviction.touch(dir.resolve(digest + ".used"));
                 return new ImageStore(disk, digest);
             }
             Files.createDirectories(dir);
@@ -101,14 +101,17 @@ final class ImageStore {
                     dev.microvmsandbox.backend.ByteSize.ofMebibytes((archiveBytes + archiveBytes / 2 >> 20) + 512));
             builder.fill(partial);
             Files.move(partial, disk, StandardCopyOption.ATOMIC_MOVE);
-            touch(dir.resolve(disk.getFileName().toString().replace(".ext4", ".used")));
+            CacheEviction.touch(usedMarker(disk));
             LOG.info("made image store {} in {} ms", disk, (System.nanoTime() - t0) / 1_000_000);
         } finally {
             Files.deleteIfExists(partial);
         }
     }
 
-    /** Keeps the {@link #KEEP} most recently used stores; removes partial files whose maker has ended. */
+    /**
+     * Keeps the {@link #KEEP} most recently used stores and any used within {@link
+     * CacheEviction#IN_USE}; removes partial files whose maker has ended.
+     */
     private static void evict(Path dir, String keep) {
         try (Stream<Path> files = Files.list(dir)) {
             List<Path> all = files.toList();
@@ -121,14 +124,15 @@ final class ImageStore {
                     Files.deleteIfExists(p);
                 }
             }
-            List<Path> stores = all.stream()
+            List<CacheEviction.Entry<Path>> stores = all.stream()
                     .filter(p -> p.getFileName().toString().endsWith(".ext4"))
-                    .sorted(Comparator.comparingLong(ImageStore::lastUsed).reversed())
+                    .map(p -> new CacheEviction.Entry<>(p, lastUsed(p)))
                     .toList();
-            for (Path p : stores.subList(Math.min(KEEP, stores.size()), stores.size())) {
+            for (Path p : new CacheEviction(KEEP, CacheEviction.IN_USE).toRemove(stores, System.currentTimeMillis())) {
                 if (!p.getFileName().toString().startsWith(keep)) {
                     LOG.info("removing the least recently used image store {}", p);
                     Files.deleteIfExists(p);
+                    Files.deleteIfExists(usedMarker(p));
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -136,23 +140,11 @@ final class ImageStore {
         }
     }
 
-    private static void touch(Path file) {
-        try {
-            if (!Files.exists(file)) {
-                Files.createFile(file);
-            }
-            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
-        } catch (IOException e) {
-            // eviction order only
-        }
+    private static Path usedMarker(Path store) {
+        return store.resolveSibling(store.getFileName().toString().replace(".ext4", ".used"));
     }
 
     private static long lastUsed(Path store) {
-        try {
-            Path used = store.resolveSibling(store.getFileName().toString().replace(".ext4", ".used"));
-            return Files.getLastModifiedTime(Files.exists(used) ? used : store).toMillis();
-        } catch (IOException e) {
-            return 0;
-        }
+        return CacheEviction.lastUsedMillis(usedMarker(store), store);
     }
 }

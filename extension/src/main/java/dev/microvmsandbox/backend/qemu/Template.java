@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
@@ -131,25 +130,10 @@ final class Template {
 
     /** Notes a use, for evicting the least recently used templates. */
     void touch() {
-        try {
-            Path used = dir.resolve(LAST_USED);
-            if (!Files.exists(used)) {
-                Files.createFile(used);
-            }
-            Files.setLastModifiedTime(used, FileTime.from(Instant.now()));
-        } catch (IOException e) {
-            // eviction order only
-        }
+        CacheEviction.touch(dir.resolve(LAST_USED));
     }
 
     long lastUsedMillis() {
-        try {
-            Path used = dir.resolve(LAST_USED);
-            return Files.exists(used)
-                    ? Files.getLastModifiedTime(used).toMillis()
-                    : Files.getLastModifiedTime(dir).toMillis();
-        } catch (IOException e) {
-            return 0;
-        }
+        return CacheEviction.lastUsedMillis(dir.resolve(LAST_USED), dir);
     }
 }

@@ -11,7 +11,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,7 +47,7 @@ final class TemplateStore {
      * A template used this recently is never evicted, however many there are: another build on
      * this host may be restoring from it or comparing it with what it saved.
      */
-    static final Duration IN_USE = Duration.ofMinutes(30);
+    static final Duration IN_USE = CacheEviction.IN_USE;
 
     private final Path root;
     private final Duration inUse;
@@ -175,29 +174,22 @@ final class TemplateStore {
      * #IN_USE}: a host running several builds at once may hold more for a while.
      */
     private void evict(String keep) {
-        long recent = System.currentTimeMillis() - inUse.toMillis();
         try (Stream<Path> dirs = Files.list(root)) {
-            List<Used> complete = dirs.filter(Files::isDirectory)
+            List<CacheEviction.Entry<Template>> complete = dirs.filter(Files::isDirectory)
                     .filter(d -> !d.getFileName().toString().contains("."))
                     .map(Template::new)
-                    .map(t -> new Used(t, t.lastUsedMillis()))
-                    .sorted(Comparator.comparingLong(Used::at).reversed())
+                    .map(t -> new CacheEviction.Entry<>(t, t.lastUsedMillis()))
                     .toList();
-            for (Used u : complete.subList(Math.min(KEEP, complete.size()), complete.size())) {
-                if (!u.template().directory().getFileName().toString().equals(keep) && u.at() < recent) {
-                    LOG.info(
-                            "removing the least recently used template {}",
-                            u.template().directory());
-                    remove(u.template().directory());
+            for (Template t : new CacheEviction(KEEP, inUse).toRemove(complete, System.currentTimeMillis())) {
+                if (!t.directory().getFileName().toString().equals(keep)) {
+                    LOG.info("removing the least recently used template {}", t.directory());
+                    remove(t.directory());
                 }
             }
         } catch (IOException e) {
             LOG.debug("cannot list {}: {}", root, e.toString());
         }
     }
-
-    /** A template and when it was last used, read once per eviction. */
-    private record Used(Template template, long at) {}
 
     private void prepareRoot() throws IOException {
         if (!Files.isDirectory(root)) {
