@@ -85,7 +85,7 @@ final class AgentDisk {
         Path dir = cacheRoot.resolve(FOLDER);
         Path disk = dir.resolve(digest + ".ext4");
         if (Files.isRegularFile(disk)) {
-            CacheEviction.touch(disk);
+            CacheEviction.touch(usedMarker(disk));
         } else {
             Files.createDirectories(dir);
             make(dir, disk, entries);
@@ -95,24 +95,30 @@ final class AgentDisk {
     }
 
     /**
-     * Keeps the {@link #KEEP} most recently used disks (a disk's modification time is its last use)
-     * and any used within {@link CacheEviction#IN_USE}: one is made per agent build, so a host that
-     * upgrades the library, or builds it, would gather them.
+     * Keeps the {@link #KEEP} most recently used disks and any used within {@link
+     * CacheEviction#IN_USE}: one is made per agent build, so a host that upgrades the library, or
+     * builds it, would gather them. A use is noted in a marker beside the disk, whose own time stays
+     * as made: a template's key holds it.
      */
     private static void evict(Path dir, Path made) {
         try (Stream<Path> files = Files.list(dir)) {
             List<CacheEviction.Entry<Path>> disks = files.filter(
                             p -> p.getFileName().toString().endsWith(".ext4"))
-                    .map(p -> new CacheEviction.Entry<>(p, CacheEviction.lastUsedMillis(p, p)))
+                    .map(p -> new CacheEviction.Entry<>(p, CacheEviction.lastUsedMillis(usedMarker(p), p)))
                     .toList();
             for (Path p : new CacheEviction(KEEP, CacheEviction.IN_USE).toRemove(disks, System.currentTimeMillis())) {
                 if (!p.equals(made)) {
                     Files.deleteIfExists(p);
+                    Files.deleteIfExists(usedMarker(p));
                 }
             }
         } catch (IOException e) {
             // the cache only grows
         }
+    }
+
+    private static Path usedMarker(Path disk) {
+        return disk.resolveSibling(disk.getFileName().toString().replace(".ext4", ".used"));
     }
 
     /** Builds the disk in a folder of its own, then renames it into place (a concurrent maker's result is as good). */

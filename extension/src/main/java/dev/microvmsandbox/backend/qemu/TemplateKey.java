@@ -17,8 +17,10 @@ import java.util.Optional;
  * image (its manifest, so a rebuilt image is a new key, and its files' sizes and times, so one
  * changed in place is too), the qemu binary, the accelerator (and
  * under KVM the host CPU and kernel, whose state a restore must match), the guest's memory, vCPUs
- * and scratch disk, the agent disk (the agent's jars and JVM options), the number of extra
- * shares, whether there is a host-path share, and the image store (podman reads its additional stores when it starts, in the template). A sandbox differs from its template only in what is not here.
+ * and scratch disk, the agent disk (the agent's jars and JVM options, and the disk file's size and
+ * time), the number of extra shares, whether there is a host-path share, and the image store
+ * (podman reads its additional stores when it starts, in the template; again with its file's size
+ * and time). A sandbox differs from its template only in what is not here.
  */
 record TemplateKey(Map<String, String> inputs) {
 
@@ -55,11 +57,17 @@ record TemplateKey(Map<String, String> inputs) {
         in.put("memory", config.memory().mebibytes() + "M");
         in.put("cpus", Integer.toString(config.cpus()));
         in.put("disk", config.disk().bytes() + "");
-        in.put("agent disk", agentDisk.digest());
+        // a disk made again (evicted from its cache, then needed) is a new key as well: the
+        // template's guest has the old one mounted, and a new one's file system differs in its bytes
+        in.put("agent disk", agentDisk.digest() + " " + fileStamp(agentDisk.file()));
         in.put("shares", Integer.toString(config.mounts().size()));
         // the host-path share is a device of its own: a template has it (empty) or not
         in.put("host share", Boolean.toString(!config.hostPaths().isEmpty()));
-        in.put("image store", store.map(ImageStore::digest).orElse("none"));
+        in.put(
+                "image store",
+                store.isPresent()
+                        ? store.get().digest() + " " + fileStamp(store.get().file())
+                        : "none");
         return new TemplateKey(new LinkedHashMap<>(in));
     }
 

@@ -48,16 +48,20 @@ class AgentDiskTest {
     }
 
     @Test
-    void aCachedDiskIsReusedAndItsUseNoted() throws Exception {
+    void aCachedDiskIsReusedAndItsUseNotedBesideIt() throws Exception {
         Path cache = tmp.resolve("cache");
         Path jar = Files.writeString(tmp.resolve("agent.jar"), "not really a jar");
         AgentDisk first = AgentDisk.forClasspath(cache, List.of(jar));
-        Files.setLastModifiedTime(first.file(), FileTime.fromMillis(System.currentTimeMillis() - 5 * HOUR));
+        FileTime made = FileTime.fromMillis(System.currentTimeMillis() - 5 * HOUR);
+        Files.setLastModifiedTime(first.file(), made);
 
         AgentDisk again = AgentDisk.forClasspath(cache, List.of(jar));
 
         assertThat(again.file()).isEqualTo(first.file());
         assertThat(again.digest()).isEqualTo(first.digest());
-        assertThat(Files.getLastModifiedTime(again.file()).toMillis()).isGreaterThan(System.currentTimeMillis() - HOUR);
+        // the disk's own time stays as made (a template's key holds it); the use is in its marker
+        assertThat(Files.getLastModifiedTime(again.file())).isEqualTo(made);
+        Path marker = again.file().resolveSibling(again.digest() + ".used");
+        assertThat(Files.getLastModifiedTime(marker).toMillis()).isGreaterThan(System.currentTimeMillis() - HOUR);
     }
 }
