@@ -85,7 +85,7 @@ final class AgentDisk {
         Path dir = cacheRoot.resolve(FOLDER);
         Path disk = dir.resolve(digest + ".ext4");
         if (Files.isRegularFile(disk)) {
-            CacheEviction.touch(usedMarker(disk));
+            CacheEviction.touch(CacheEviction.usedMarker(disk));
         } else {
             Files.createDirectories(dir);
             make(dir, disk, entries);
@@ -101,24 +101,17 @@ final class AgentDisk {
      * as made: a template's key holds it.
      */
     private static void evict(Path dir, Path made) {
-        try (Stream<Path> files = Files.list(dir)) {
-            List<CacheEviction.Entry<Path>> disks = files.filter(
-                            p -> p.getFileName().toString().endsWith(".ext4"))
-                    .map(p -> new CacheEviction.Entry<>(p, CacheEviction.lastUsedMillis(usedMarker(p), p)))
-                    .toList();
-            for (Path p : new CacheEviction(KEEP, CacheEviction.IN_USE).toRemove(disks, System.currentTimeMillis())) {
+        try {
+            for (Path p :
+                    new CacheEviction(KEEP, CacheEviction.IN_USE).disksToRemove(dir, System.currentTimeMillis())) {
                 if (!p.equals(made)) {
                     Files.deleteIfExists(p);
-                    Files.deleteIfExists(usedMarker(p));
+                    Files.deleteIfExists(CacheEviction.usedMarker(p));
                 }
             }
         } catch (IOException e) {
             // the cache only grows
         }
-    }
-
-    private static Path usedMarker(Path disk) {
-        return disk.resolveSibling(disk.getFileName().toString().replace(".ext4", ".used"));
     }
 
     /** Builds the disk in a folder of its own, then renames it into place (a concurrent maker's result is as good). */

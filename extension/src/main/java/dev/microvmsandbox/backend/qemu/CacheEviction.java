@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Which entries of a host cache (templates, image stores, agent disks) go: all but the {@code
@@ -34,6 +35,25 @@ record CacheEviction(int keep, Duration inUse) {
                 .filter(e -> e.lastUsedMillis() < recent)
                 .map(Entry::item)
                 .toList();
+    }
+
+    /**
+     * The disk files ({@code *.ext4}) of {@code dir} to remove, each last used when its {@link
+     * #usedMarker} says, or when it was made.
+     */
+    List<Path> disksToRemove(Path dir, long nowMillis) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Entry<Path>> disks = files.filter(
+                            p -> p.getFileName().toString().endsWith(".ext4"))
+                    .map(p -> new Entry<>(p, lastUsedMillis(usedMarker(p), p)))
+                    .toList();
+            return toRemove(disks, nowMillis);
+        }
+    }
+
+    /** Where a use of the disk file {@code disk} is noted: beside it, so its own time stays as made. */
+    static Path usedMarker(Path disk) {
+        return disk.resolveSibling(disk.getFileName().toString().replace(".ext4", ".used"));
     }
 
     /** Notes a use of an entry as {@code marker}'s modification time (made if missing). */

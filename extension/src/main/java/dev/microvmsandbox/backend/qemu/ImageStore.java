@@ -71,7 +71,7 @@ final class ImageStore {
         Path disk = dir.resolve(digest + ".ext4");
         synchronized (MONITORS.computeIfAbsent(digest, d -> new Object())) {
             if (Files.isRegularFile(disk)) {
-                CacheEviction.touch(dir.resolve(digest + ".used"));
+                CacheEviction.touch(CacheEviction.usedMarker(disk));
                 return new ImageStore(disk, digest);
             }
             Files.createDirectories(dir);
@@ -101,7 +101,7 @@ final class ImageStore {
                     dev.microvmsandbox.backend.ByteSize.ofMebibytes((archiveBytes + archiveBytes / 2 >> 20) + 512));
             builder.fill(partial);
             Files.move(partial, disk, StandardCopyOption.ATOMIC_MOVE);
-            CacheEviction.touch(usedMarker(disk));
+            CacheEviction.touch(CacheEviction.usedMarker(disk));
             LOG.info("made image store {} in {} ms", disk, (System.nanoTime() - t0) / 1_000_000);
         } finally {
             Files.deleteIfExists(partial);
@@ -124,27 +124,16 @@ final class ImageStore {
                     Files.deleteIfExists(p);
                 }
             }
-            List<CacheEviction.Entry<Path>> stores = all.stream()
-                    .filter(p -> p.getFileName().toString().endsWith(".ext4"))
-                    .map(p -> new CacheEviction.Entry<>(p, lastUsed(p)))
-                    .toList();
-            for (Path p : new CacheEviction(KEEP, CacheEviction.IN_USE).toRemove(stores, System.currentTimeMillis())) {
+            for (Path p :
+                    new CacheEviction(KEEP, CacheEviction.IN_USE).disksToRemove(dir, System.currentTimeMillis())) {
                 if (!p.getFileName().toString().startsWith(keep)) {
                     LOG.info("removing the least recently used image store {}", p);
                     Files.deleteIfExists(p);
-                    Files.deleteIfExists(usedMarker(p));
+                    Files.deleteIfExists(CacheEviction.usedMarker(p));
                 }
             }
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot tidy {}: {}", dir, e.toString());
         }
-    }
-
-    private static Path usedMarker(Path store) {
-        return store.resolveSibling(store.getFileName().toString().replace(".ext4", ".used"));
-    }
-
-    private static long lastUsed(Path store) {
-        return CacheEviction.lastUsedMillis(usedMarker(store), store);
     }
 }
