@@ -19,6 +19,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
 final class TestRuns {
 
     private final Channel channel;
+    private final IdleHeap idleHeap = IdleHeap.forThisGuest();
 
     TestRuns(Channel channel) {
         this.channel = channel;
@@ -43,6 +44,7 @@ final class TestRuns {
         } catch (IOException e) {
             // the host is gone: nobody is left to tell
         }
+        idleHeap.release(Runtime.getRuntime().totalMemory());
     }
 
     static LauncherDiscoveryRequest request(Message.RunTests run) {

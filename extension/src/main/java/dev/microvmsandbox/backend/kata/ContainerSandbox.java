@@ -52,8 +52,12 @@ public final class ContainerSandbox implements Sandbox {
     private static final Pattern FAILURE = Pattern.compile("MSB-FAIL ([^\\n]{0,200})");
 
     /** The guest agent JVM's options: the QEMU guest's, less what only pays under emulation. */
-    public static final List<String> JVM_OPTIONS =
-            List.of("-XX:+UseSerialGC", "-Xshare:auto", "-XX:MaxRAMPercentage=50", "-Djava.io.tmpdir=/tmp");
+    public static final List<String> JVM_OPTIONS = List.of(
+            "-XX:+UseSerialGC",
+            "-XX:-ShrinkHeapInSteps",
+            "-Xshare:auto",
+            "-XX:MaxRAMPercentage=50",
+            "-Djava.io.tmpdir=/tmp");
 
     private final ContainerHandle container;
     private final SandboxConfig config;

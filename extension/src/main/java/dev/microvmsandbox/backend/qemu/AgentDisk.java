@@ -39,11 +39,13 @@ final class AgentDisk {
 
     /**
      * The agent JVM's options: one collector thread and C1 only (JVM work dominates under
-     * emulation), a class path that can grow when the host attaches, and the random seeds a
-     * restored guest replaces (see {@code CloneIdentity} in the guest).
+     * emulation), a heap that shrinks to what is live at each full collection rather than over
+     * four of them (see {@code IdleHeap} in the guest), a class path that can grow when the host
+     * attaches, and the random seeds a restored guest replaces (see {@code CloneIdentity}).
      */
     static final List<String> JVM_OPTIONS = List.of(
             "-XX:+UseSerialGC",
+            "-XX:-ShrinkHeapInSteps",
             "-XX:TieredStopAtLevel=1",
             "-Xshare:auto",
             "-XX:MaxRAMPercentage=50",

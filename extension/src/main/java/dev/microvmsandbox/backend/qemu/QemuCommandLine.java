@@ -47,6 +47,23 @@ final class QemuCommandLine {
         return accel.isKvm() ? "host" : TCG_CPU;
     }
 
+    /**
+     * A booted guest's balloon, which never inflates: it only reports the pages the guest freed
+     * (in blocks of {@link #REPORTING_ORDER} and up, a few seconds after they were freed), and qemu
+     * gives them back to the host. A template and its clones have none. Their memory is a file; qemu 7.2 discards
+     * a reported page by punching a hole in the file, which would zero that page under every
+     * clone that still reads it from the template, and later versions do the same with a warning.
+     */
+    static final String BALLOON = "virtio-balloon-device,free-page-reporting=on";
+
+    /**
+     * The smallest free block the balloon reports: 2^4 pages, 64 KiB. The kernel's default, 2 MiB,
+     * misses the pages a shrunken JVM heap leaves between others: with it an idle 3 GiB guest kept
+     * about 150 MiB more of the 1 GiB a test had freed (the memory benchmark); 4 KiB blocks gave
+     * back about as much as 64 KiB ones, in 16 times as many reports.
+     */
+    static final int REPORTING_ORDER = 4;
+
     static final String CHANNEL_SOCKET = "channel.sock";
     static final String QMP_SOCKET = "qmp.sock";
     static final String SCRATCH_DISK = "scratch.ext4";
@@ -136,6 +153,9 @@ final class QemuCommandLine {
                 "-device",
                 "virtio-blk-device,drive=store")));
         a.addAll(List.of("-device", "virtio-rng-device"));
+        if (start instanceof Start.Boot) {
+            a.addAll(List.of("-device", BALLOON));
+        }
         a.addAll(List.of(
                 "-device",
                 "virtio-serial-device",
@@ -176,6 +196,9 @@ final class QemuCommandLine {
         }
         if (store.isPresent() && !store.get().writable()) {
             cmdline.append(" msb.store=1");
+        }
+        if (start instanceof Start.Boot) {
+            cmdline.append(" page_reporting.page_reporting_order=").append(REPORTING_ORDER);
         }
         if (start instanceof Start.Boot && !config.env().isEmpty()) {
             // the bootstrap reads the user's variables from the classpath share before the agent starts

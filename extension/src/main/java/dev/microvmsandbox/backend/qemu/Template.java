@@ -102,7 +102,7 @@ final class Template {
      * Makes the files read-only and writes the manifest: the last step before publishing. The
      * memory stays writable for its owner: qemu 7.2 opens a memory file read-write even to map it
      * copy-on-write. Nothing writes it: clones map it privately and have no balloon, whose discards
-     * qemu would carry out by punching holes into the file.
+     * qemu would carry out by punching holes into the file (see {@link QemuCommandLine#BALLOON}).
      */
     void seal(TemplateKey key, long buildMillis) throws IOException {
         ObjectNode m = JSON.createObjectNode();

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * how many boots and restores stalled or failed, and the idle qemu RSS. Run: {@code mvn -pl
  * extension -Pbench test-compile exec:exec@boot} ({@code -Dboot.runs=50} for a long series,
  * {@code -Dboot.parallel=2} to have that many sandboxes start at once, {@code -Dboot.only=restore}
- * for the restores alone, {@code -Dboot.only=template} for that many templates made and restored,
+ * for the restores alone, {@code -Dboot.only=boot} for the boots alone, {@code -Dboot.only=template} for that many templates made and restored,
  * each for a configuration of its own).
  */
 public final class BootBenchmark {
@@ -46,6 +46,13 @@ public final class BootBenchmark {
         }
         System.setProperty(QemuBackend.TEMPLATES_PROPERTY, "false");
         Series boots = series("boot", restoresOnly ? 0 : runs, parallel, config);
+        if (only.equals("boot")) {
+            System.out.printf("accelerator:                 %s%n", accel.reason());
+            System.out.printf("sandboxes starting at once:  %d%n", parallel);
+            System.out.printf("bare kernel to init and off: median %d ms  (runs: %s)%n", median(bare), bare);
+            boots.print("boot to ready (podman + agent)");
+            return;
+        }
         System.setProperty(QemuBackend.TEMPLATES_PROPERTY, "true");
         long t0 = System.nanoTime();
         try (Sandbox first = QemuBackend.create().start(config)) {

@@ -106,6 +106,7 @@ class QemuCommandLineTest {
         assertThat(String.join(" ", template)).doesNotContain("-incoming");
         // no device of either may discard into the shared memory file
         assertThat(clone).noneMatch(a -> a.contains("balloon"));
+        assertThat(template).noneMatch(a -> a.contains("balloon"));
     }
 
     @Test
@@ -114,6 +115,14 @@ class QemuCommandLineTest {
         assertThat(boot).noneMatch(a -> a.contains("memory-backend"));
         assertThat(boot).doesNotContain("-qmp", "-incoming");
         assertThat(boot).anyMatch(a -> a.startsWith("id=agent,") && a.contains("readonly=on"));
+    }
+
+    @Test
+    void aBootReportsTheMemoryItsGuestFreed() {
+        List<String> boot = line(new QemuCommandLine.Start.Boot());
+        assertThat(boot.get(boot.indexOf(QemuCommandLine.BALLOON) - 1)).isEqualTo("-device");
+        assertThat(QemuCommandLine.BALLOON).contains("free-page-reporting=on");
+        assertThat(boot.get(boot.indexOf("-append") + 1)).contains("page_reporting.page_reporting_order=4");
     }
 
     @Test
