@@ -50,9 +50,10 @@ final class QemuCommandLine {
     /**
      * A booted guest's balloon, which never inflates: it only reports the pages the guest freed
      * (in blocks of {@link #REPORTING_ORDER} and up, a few seconds after they were freed), and qemu
-     * gives them back to the host. A template and its clones have none. Their memory is a file; qemu 7.2 discards
-     * a reported page by punching a hole in the file, which would zero that page under every
-     * clone that still reads it from the template, and later versions do the same with a warning.
+     * gives them back to the host. A template and its clones have none. Their memory is a file;
+     * qemu 7.2 discards a reported page by punching a hole in the file, which would zero that page
+     * under every clone that still reads it from the template, and later versions do the same with
+     * a warning.
      */
     static final String BALLOON = "virtio-balloon-device,free-page-reporting=on";
 
