@@ -23,9 +23,10 @@ import java.util.concurrent.TimeUnit;
  * bootstrap, agent JVM, podman; for a restore: qemu start, state load, attach) and their medians,
  * how many boots and restores stalled or failed, and the idle qemu RSS. Run: {@code mvn -pl
  * extension -Pbench test-compile exec:exec@boot} ({@code -Dboot.runs=50} for a long series,
- * {@code -Dboot.parallel=2} to have that many sandboxes start at once, {@code -Dboot.only=restore}
- * for the restores alone, {@code -Dboot.only=boot} for the boots alone, {@code -Dboot.only=template} for that many templates made and restored,
- * each for a configuration of its own).
+ * {@code -Dboot.parallel=2} to have that many sandboxes start at once, {@code -Dboot.only=boot}
+ * for the boots alone, {@code -Dboot.only=restore} for the restores alone, {@code
+ * -Dboot.only=template} for that many templates made and restored, each for a configuration of its
+ * own).
  */
 public final class BootBenchmark {
 
@@ -47,9 +48,7 @@ public final class BootBenchmark {
         System.setProperty(QemuBackend.TEMPLATES_PROPERTY, "false");
         Series boots = series("boot", restoresOnly ? 0 : runs, parallel, config);
         if (only.equals("boot")) {
-            System.out.printf("accelerator:                 %s%n", accel.reason());
-            System.out.printf("sandboxes starting at once:  %d%n", parallel);
-            System.out.printf("bare kernel to init and off: median %d ms  (runs: %s)%n", median(bare), bare);
+            printSetting(accel, parallel, bare);
             boots.print("boot to ready (podman + agent)");
             return;
         }
@@ -62,9 +61,7 @@ public final class BootBenchmark {
         }
         Series restores = series(only.equals("template") ? "template" : "restore", runs, parallel, config);
 
-        System.out.printf("accelerator:                 %s%n", accel.reason());
-        System.out.printf("sandboxes starting at once:  %d%n", parallel);
-        System.out.printf("bare kernel to init and off: median %d ms  (runs: %s)%n", median(bare), bare);
+        printSetting(accel, parallel, bare);
         if (!restoresOnly) {
             boots.print("boot to ready (podman + agent)");
         }
@@ -74,6 +71,12 @@ public final class BootBenchmark {
                         : "restore to ready (from a template)");
         System.out.printf(
                 "restore to ready / bare kernel boot: %.2f%n", (double) median(restores.ready) / median(bare));
+    }
+
+    private static void printSetting(AcceleratorProbe.Choice accel, int parallel, List<Long> bare) {
+        System.out.printf("accelerator:                 %s%n", accel.reason());
+        System.out.printf("sandboxes starting at once:  %d%n", parallel);
+        System.out.printf("bare kernel to init and off: median %d ms  (runs: %s)%n", median(bare), bare);
     }
 
     /** Many sandboxes in a row, each timed and taken apart into its phases. */
