@@ -140,6 +140,7 @@ class RecipeProofIT {
         try (Stream<Path> files = Files.list(markers)) {
             assertThat(files).as("fixture code that ran on the host").isEmpty();
         }
+        Files.delete(markers);
     }
 
     /** The test classpath, which holds this library's classes and the fixtures. */

@@ -32,7 +32,12 @@ public final class Transcript implements TestExecutionListener {
 
     @Override
     public void executionFinished(TestIdentifier id, TestExecutionResult result) {
-        StringBuilder s = new StringBuilder("FINISHED " + describe(id) + " | " + result.getStatus());
+        lines.add("FINISHED " + describe(id) + outcome(result));
+    }
+
+    /** A result as a transcript writes it: status, and the throwable's class, message, diff and cause. */
+    public static String outcome(TestExecutionResult result) {
+        StringBuilder s = new StringBuilder(" | " + result.getStatus());
         result.getThrowable().ifPresent(t -> {
             s.append(" | ").append(t.getClass().getName()).append(": ").append(t.getMessage());
             if (t instanceof AssertionFailedError a && a.isExpectedDefined()) {
@@ -43,7 +48,7 @@ public final class Transcript implements TestExecutionListener {
                 s.append(" | cause ").append(t.getCause());
             }
         });
-        lines.add(s.toString());
+        return s.toString();
     }
 
     @Override

@@ -13,6 +13,7 @@ import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.kata.ContainerRecipe;
 import dev.microvmsandbox.backend.kata.RunOwner;
+import dev.microvmsandbox.backend.kata.Transcript;
 import dev.microvmsandbox.fixtures.HostMarker;
 import dev.microvmsandbox.guestimage.GuestImage;
 import java.io.File;
@@ -37,7 +38,6 @@ import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
 import org.junit.platform.testkit.engine.EventType;
-import org.opentest4j.AssertionFailedError;
 
 /**
  * The {@code kata-docker} backend end to end against a real Docker Engine API: the host's own
@@ -252,18 +252,7 @@ class KataDockerIT {
             StringBuilder s = new StringBuilder(e.getType() + " " + d.getUniqueId() + " | " + d.getDisplayName() + " | "
                     + d.getLegacyReportingName() + " | " + d.getType());
             if (e.getType() == EventType.FINISHED) {
-                TestExecutionResult r = e.getRequiredPayload(TestExecutionResult.class);
-                s.append(" | ").append(r.getStatus());
-                r.getThrowable().ifPresent(t -> {
-                    s.append(" | ").append(t.getClass().getName()).append(": ").append(t.getMessage());
-                    if (t instanceof AssertionFailedError a && a.isExpectedDefined()) {
-                        s.append(" | expected ").append(a.getExpected().getStringRepresentation());
-                        s.append(" actual ").append(a.getActual().getStringRepresentation());
-                    }
-                    if (t.getCause() != null) {
-                        s.append(" | cause ").append(t.getCause());
-                    }
-                });
+                s.append(Transcript.outcome(e.getRequiredPayload(TestExecutionResult.class)));
             }
             if (e.getType() == EventType.SKIPPED) {
                 s.append(" | ").append(e.getPayload(String.class).orElse(""));
