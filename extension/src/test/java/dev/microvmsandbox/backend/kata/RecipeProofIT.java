@@ -40,7 +40,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * outcome a test can have run there too, and their events must equal those of the same classes run
  * under QEMU on this host.
  *
- * <p>The longest class of the suite (about 7 minutes under TCG here once the sandbox image archive
+ * <p>The longest class of the suite (about 8 minutes under TCG here once the sandbox image archive
  * and its image store are cached, 4-5 more the first time): it runs first, alongside the others.
  */
 class RecipeProofIT {
