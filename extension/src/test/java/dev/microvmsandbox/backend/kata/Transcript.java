@@ -53,9 +53,17 @@ public final class Transcript implements TestExecutionListener {
 
     @Override
     public void reportingEntryPublished(TestIdentifier id, ReportEntry entry) {
+        lines.add("REPORTED " + describe(id) + entries(entry));
+    }
+
+    /**
+     * A report entry as a transcript writes it: its pairs sorted by key, the kernel a test reports
+     * masked (the one value meant to differ between backends).
+     */
+    public static String entries(ReportEntry entry) {
         Map<String, String> entries = new TreeMap<>(entry.getKeyValuePairs());
         entries.replaceAll((k, v) -> v.replaceAll("kernel=\\S+", "kernel=..."));
-        lines.add("REPORTED " + describe(id) + " | " + entries);
+        return " | " + entries;
     }
 
     private static String describe(TestIdentifier id) {

@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -258,11 +257,7 @@ class KataDockerIT {
                 s.append(" | ").append(e.getPayload(String.class).orElse(""));
             }
             if (e.getType() == EventType.REPORTING_ENTRY_PUBLISHED) {
-                Map<String, String> entries =
-                        new HashMap<>(e.getRequiredPayload(ReportEntry.class).getKeyValuePairs());
-                // the one line that is meant to differ: which kernel the guest runs on
-                entries.replaceAll((k, v) -> v.replaceAll("kernel=\\S+", "kernel=..."));
-                s.append(" | ").append(new java.util.TreeMap<>(entries));
+                s.append(Transcript.entries(e.getRequiredPayload(ReportEntry.class)));
             }
             lines.add(s.toString());
         }
