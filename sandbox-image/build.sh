@@ -25,7 +25,7 @@ REPO=$(dirname "$HERE")
 TAG=sandbox-image
 . "$HERE/common.sh"
 . "$HERE/oci-archive.sh"
-PACKAGES=podman,crun,conmon,netavark,aardvark-dns,catatonit,iptables,nftables,iproute2,openjdk-17-jre-headless,busybox,kmod,ca-certificates,curl,linux-image-amd64
+PACKAGES=podman,crun,conmon,netavark,aardvark-dns,catatonit,iptables,nftables,iproute2,openjdk-17-jre-headless,junit5,busybox,kmod,ca-certificates,curl,linux-image-amd64
 # modules the initramfs loads: those it needs to reach the root, and the balloon that gives freed
 # guest memory back to the host (dependencies are resolved below)
 INITRD_MODULES="virtio_mmio virtio_blk virtio_console virtio_rng virtio_balloon ext4 overlay 9p 9pnet_virtio"

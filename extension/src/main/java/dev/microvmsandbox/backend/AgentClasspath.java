@@ -3,13 +3,15 @@ package dev.microvmsandbox.backend;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.apiguardian.api.API;
 
 /**
  * The class path of a guest agent that runs no tests: this library and what the agent itself
- * uses (Jackson for the channel's messages, slf4j), wherever the host loaded them from. Each
- * backend puts it into the guest its own way.
+ * uses (Jackson for the channel's messages, slf4j, ASM for the class its JUnit warm-up runs),
+ * wherever the host loaded them from. Each backend puts it into the guest its own way.
  */
 @API(status = API.Status.INTERNAL)
 public final class AgentClasspath {
@@ -18,13 +20,14 @@ public final class AgentClasspath {
 
     /** The jars or class folders, in a fixed order. */
     public static List<Path> entries() {
-        List<Path> paths = new ArrayList<>();
+        Set<Path> paths = new LinkedHashSet<>();
         for (Class<?> c : List.of(
                 AgentClasspath.class,
                 com.fasterxml.jackson.databind.ObjectMapper.class,
                 com.fasterxml.jackson.core.JsonFactory.class,
                 com.fasterxml.jackson.annotation.JsonTypeInfo.class,
-                org.slf4j.LoggerFactory.class)) {
+                org.slf4j.LoggerFactory.class,
+                org.objectweb.asm.ClassWriter.class)) {
             try {
                 paths.add(Path.of(
                         c.getProtectionDomain().getCodeSource().getLocation().toURI()));
@@ -32,6 +35,7 @@ public final class AgentClasspath {
                 throw new IllegalStateException("cannot locate the jar of " + c.getName(), e);
             }
         }
-        return paths;
+        // where dependencies are relocated into this library's jar, several of them are that jar
+        return new ArrayList<>(paths);
     }
 }

@@ -78,8 +78,12 @@ public sealed interface Message {
     /** A file transfer ended. */
     record FileDone(int id, long bytes, String error) implements Message {}
 
-    /** The agent is ready to be saved as a template ({@code error} null), or why not. */
-    record Frozen(int id, String error) implements Message {}
+    /**
+     * The agent is ready to be saved as a template ({@code error} null), or why not. {@code
+     * warmedTests}: how many tests of its JUnit warm-up passed (0 when it could not run), in {@code
+     * warmupMillis}.
+     */
+    record Frozen(int id, String error, int warmedTests, long warmupMillis) implements Message {}
 
     /**
      * Something happened in the guest test run that request {@link #id()} started. {@link #uniqueId()}

@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
@@ -174,8 +175,13 @@ public final class GuestAgent {
 
     private void freeze(Message.Freeze freeze) {
         String error = null;
+        int warmed = 0;
+        long warmMillis = 0;
         try {
             PodmanProbe.warm();
+            long warmStart = System.nanoTime();
+            warmed = warmJupiter();
+            warmMillis = (System.nanoTime() - warmStart) / 1_000_000;
             if (ClasspathShare.mounted(Path.of(ClasspathShare.DIR))) {
                 error = "the classpath share is mounted; a guest that saw a host's classpath is no template";
             } else {
@@ -190,10 +196,31 @@ public final class GuestAgent {
             error = "interrupted";
         }
         try {
-            channel.send(new Message.Frozen(freeze.id(), error));
+            channel.send(new Message.Frozen(freeze.id(), error, warmed, warmMillis));
         } catch (IOException e) {
             frozen = false;
         }
+    }
+
+    /**
+     * Runs {@link JupiterWarmup} with the guest image's JUnit and returns how many of its tests
+     * passed; best effort, since a template without it only runs its first class slower. A full
+     * collection then unloads the warm-up's classes.
+     */
+    private static int warmJupiter() {
+        List<Path> jars = JupiterWarmup.debianJars(JupiterWarmup.DEBIAN_JARS);
+        if (jars.isEmpty()) {
+            CONSOLE.println("msb: the guest image has no JUnit of its own; the template is not warmed for JUnit");
+            return 0;
+        }
+        int passed = 0;
+        try {
+            passed = JupiterWarmup.run(jars);
+        } catch (IOException | RuntimeException e) {
+            CONSOLE.println("msb: JUnit warm-up failed, the template is saved without it: " + e);
+        }
+        System.gc();
+        return passed;
     }
 
     private static void inBackground(String name, Runnable task) {

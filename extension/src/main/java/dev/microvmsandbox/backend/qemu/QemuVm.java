@@ -187,7 +187,7 @@ final class QemuVm implements Sandbox {
             try (QmpClient qmp = v.monitor(deadline)) {
                 v.connect(deadline);
                 v.attach(deadline, new Message.Attach(0, 0, null, false));
-                v.save(qmp, folder.resolve(Template.STATE));
+                v.save(qmp, folder.resolve(Template.STATE), folder.resolve(Template.WARMUP));
             }
         });
         vm.close();
@@ -448,14 +448,20 @@ final class QemuVm implements Sandbox {
         }
     }
 
-    /** Freezes the agent, then has qemu write the device state; the memory is already in its file. */
-    private void save(QmpClient qmp, Path stateFile) throws IOException {
-        int id = channel.nextId();
-        channel.send(new Message.Freeze(id));
+    /**
+     * Freezes the agent, then has qemu write the device state; the memory is already in its file.
+     * What the agent's JUnit warm-up did goes to {@code warmupFile} and the log.
+     */
+    private void save(QmpClient qmp, Path stateFile, Path warmupFile) throws IOException {
+        channel.send(new Message.Freeze(channel.nextId()));
         Message.Frozen f = awaitSaving(frozen, "the agent did not freeze");
         if (f.error() != null) {
             throw new SandboxException("the guest cannot be saved as a template: " + f.error());
         }
+        String warmup = "JUnit warm-up: " + Math.max(0, f.warmedTests()) + " tests passed in "
+                + Math.max(0, f.warmupMillis()) + " ms";
+        LOG.info("{}: {}", id, warmup);
+        Files.writeString(warmupFile, warmup + "\n");
         // from here on the VM ends as its owner wants: saved, then quit
         stop.hostActed(StopCause.HostAction.CLOSED, "the guest was saved as a template");
         channel.close();

@@ -28,6 +28,9 @@ final class Template {
     static final String SCRATCH = "scratch.ext4";
     static final String MANIFEST = "template.json";
     static final String LAST_USED = "last-used";
+    /** What the guest's JUnit warm-up did before the save, one line (not part of the manifest's checks). */
+    static final String WARMUP = "jupiter-warmup";
+
     private static final List<String> FILES = List.of(MEMORY, STATE, SCRATCH);
     private static final ObjectMapper JSON = new ObjectMapper();
 

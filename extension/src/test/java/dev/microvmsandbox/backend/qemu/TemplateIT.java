@@ -64,7 +64,11 @@ class TemplateIT {
         SandboxConfig config = config("1g");
         // the first sandbox of a configuration saves its template; the two after it are restored
         try (QemuVm first = start(config)) {
-            assertThat(templateFor(first).sealed()).isTrue();
+            Template template = templateFor(first);
+            assertThat(template.sealed()).isTrue();
+            // the guest ran its JUnit warm-up before the save: all 8 tests of guest.JupiterWarmup passed
+            assertThat(Files.readString(template.directory().resolve(Template.WARMUP)))
+                    .startsWith("JUnit warm-up: 8 tests passed in ");
         }
         Thread.sleep(3000); // the template's clock stood still when it was saved: let the host's move on
         long hostSecondsBefore = System.currentTimeMillis() / 1000;
