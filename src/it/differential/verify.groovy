@@ -1,6 +1,7 @@
 // The differential check: the same classes ran plainly (Jupiter on the host) and sandboxed (strict
 // setup: the whole forked test JVM in a VM), each twice, once reported by method name and once by
-// display name.
+// display name, and once more sandboxed with the fork's classes split over two VMs (the plugin's
+// forkCount=2), whose merged event stream must make the same reports.
 // For each pair it asserts that the Surefire reports agree: the same report files with the same
 // counts, and per test case the same outcome, exception type, message, output and test-code stack
 // frames. It also asserts that the plain run ran on the host and the sandboxed one in a guest.
@@ -62,8 +63,7 @@ def brief = { String s -> s.replace('com.example.differential.', '').replace('\n
 
 // Pairs of runs that must agree, and outcomes the plain run must show so that agreement is not empty
 // (both runs broken the same way would agree too).
-def pairs = [
-    ['plain-reports', 'sandboxed-reports', [
+def byMethodName = [
         'com.example.differential.OutcomesTest | passes'                                : 'passed',
         'com.example.differential.OutcomesTest | failsWithDiff'                         : 'failure',
         'com.example.differential.OutcomesTest | errors'                                : 'error',
@@ -79,7 +79,12 @@ def pairs = [
         'com.example.differential.DisabledClassTest | neverRuns'                        : 'skipped',
         'com.example.differential.OutputTest | printsToStdoutAndStderr'                 : 'passed',
         'com.example.differential.BuildConfigurationTest | seesTheConfigurationParameter' : 'passed',
-        'com.example.differential.BuildConfigurationTest | seesTheSystemProperty'       : 'passed']],
+        'com.example.differential.BuildConfigurationTest | seesTheSystemProperty'       : 'passed']
+
+def pairs = [
+    ['plain-reports', 'sandboxed-reports', byMethodName],
+    // the fork's classes split over two VMs: the merged event stream must make the same reports
+    ['plain-reports', 'sandboxed-split-reports', byMethodName],
     ['plain-display-names-reports', 'sandboxed-display-names-reports', [
         'A class with a custom name | custom display name'                              : 'passed',
         'A class with a custom name | fails under a name with \u00fcmlauts, <markup> & emoji \uD83D\uDE00': 'failure',
@@ -128,6 +133,11 @@ pairs.each { plainDir, sandboxedDir, expected ->
     }
     def byOutcome = { run -> run.cases.values().countBy { it.outcome }.sort() }
     println "| test cases | ${plain.cases.size()} ${byOutcome(plain)} | ${sandboxed.cases.size()} ${byOutcome(sandboxed)} | ${differing ? "NO, ${differing} differences" : 'yes'} |"
+}
+
+def buildLog = new File(basedir, 'build.log')
+if (!(buildLog.isFile() && buildLog.text =~ /jvmRun1: \d+ test classes split into 2 parts, run in 2 sandboxes at once/)) {
+    fail('sandboxed-split: the launcher did not split the fork over two sandboxes')
 }
 
 // Where each run ran: the plain runs on this host, the sandboxed ones in a guest (another boot;

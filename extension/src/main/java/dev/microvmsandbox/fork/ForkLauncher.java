@@ -1,12 +1,8 @@
 package dev.microvmsandbox.fork;
 
 import dev.microvmsandbox.backend.Backend;
-import dev.microvmsandbox.backend.Command;
-import dev.microvmsandbox.backend.CommandResult;
-import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.backend.SandboxException;
-import dev.microvmsandbox.backend.TimeLimit;
 import dev.microvmsandbox.backend.selection.BackendSelection;
 import dev.microvmsandbox.containerimage.ImageArchive;
 import dev.microvmsandbox.containerimage.ImageSources;
@@ -19,9 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -33,8 +27,10 @@ import org.apiguardian.api.API;
  * the host files it names, boots a sandbox that shows exactly those read-only at their own paths,
  * loads the project's container images, runs {@code java} with the same arguments in the guest (in a
  * writable folder at the working folder's path), relays stdin, stdout (through
- * {@link SurefireEventFilter}) and stderr, and exits with the fork's status. Progress goes to stderr,
- * one line per slow step, which Surefire prints to the console.
+ * {@link SurefireEventFilter}) and stderr, and exits with the fork's status (see {@link SandboxFork}).
+ * With the plugin's {@code forkCount} above 1 or {@code reuseForks=false}, the fork's test classes are
+ * split over several sandboxes instead (see {@link SplitFork}). Progress goes to stderr, one line per
+ * slow step, which Surefire prints to the console.
  */
 @API(status = API.Status.INTERNAL)
 public final class ForkLauncher {
@@ -60,9 +56,6 @@ public final class ForkLauncher {
 
     /** Tells this library's engine, filter and strict-mode guard in the guest's JVM that they are inside. */
     static final String GUEST_FLAG = "-Dmicrovm.sandbox.guest=true";
-
-    /** How much of the guest console a dead sandbox leaves on the build log. */
-    static final int CONSOLE_LINES = 20;
 
     /** The image's own Java; a fork meant for a newer one gets the host's Java home instead. */
     static final int GUEST_JAVA_FEATURE = 17;
@@ -124,8 +117,9 @@ public final class ForkLauncher {
                 List<ImageArchive> archives = images.resolve(sandbox.images());
                 Backend backend = BackendSelection.standard()
                         .choose(key -> key.equals(BackendSelection.PARAMETER) ? sandbox.backend() : Optional.empty());
-                return runInSandbox(
-                        plan,
+                SandboxFork sandboxes = new SandboxFork(
+                        console,
+                        workingDirectory,
                         backend,
                         config,
                         sandbox.timeout().orElse(DEFAULT_TIMEOUT),
@@ -134,7 +128,21 @@ public final class ForkLauncher {
                         withPullPolicy(
                                 GuestInheritance.environment(environment, settings, sandbox)
                                         .passed(),
-                                plan.hostPaths()));
+                                plan.hostPaths()),
+                        plan.writableFolders());
+                List<ForkPlan.Part> parts = plan.split(settings.forkCount(), !settings.reuseForks());
+                if (!parts.isEmpty()) {
+                    return new SplitFork(console, sandboxes, plan.surefire().orElseThrow())
+                            .run(plan.name(), parts, settings.forkCount(), stdin, stdout);
+                }
+                return sandboxes.run(
+                        plan.name(),
+                        plan.guestArguments(),
+                        stdin,
+                        plan.surefire()
+                                .map(v -> new SurefireEventFilter(stdout, v))
+                                .orElse(null),
+                        stdout);
             }
         } catch (LaunchFailure | IllegalArgumentException | SandboxException e) {
             console.say(e.getMessage());
@@ -170,114 +178,6 @@ public final class ForkLauncher {
         return name.startsWith(prefix) && name.endsWith(".jar");
     }
 
-    private int runInSandbox(
-            ForkPlan plan,
-            Backend backend,
-            SandboxConfig config,
-            Duration forkTimeout,
-            ImageSources images,
-            List<ImageArchive> archives,
-            Map<String, String> env)
-            throws IOException {
-        String forkName = plan.name();
-        SurefireEventFilter events =
-                plan.surefire().map(v -> new SurefireEventFilter(stdout, v)).orElse(null);
-        OutputStream stdoutSink = events != null ? events : stdout;
-        long t0 = System.nanoTime();
-        console.say(forkName + ": booting a sandbox (" + backend.name() + ", " + config.memory() + ", " + config.cpus()
-                + " vCPUs, " + config.hostPaths().size() + " host paths shown read-only, fork timeout "
-                + TimeLimit.format(forkTimeout) + ")");
-        // a backend that can start the sandbox with the images (QEMU's image store) does
-        Sandbox sandbox = backend.start(
-                config.withImages(archives.stream().map(ImageArchive::file).toList()));
-        Thread closer = new Thread(sandbox::close, "microvm-sandbox-close");
-        Runtime.getRuntime().addShutdownHook(closer);
-        try (sandbox) {
-            console.say(forkName + ": sandbox " + sandbox.id() + " ready in " + seconds(t0) + " ("
-                    + sandbox.acceleration() + ")");
-            List<String> command = new ArrayList<>(List.of("java", GUEST_FLAG));
-            if (sandbox.emulatesCpu()) {
-                command.addAll(EmulatedCpu.JVM_OPTIONS);
-                console.say(forkName + ": the guest's CPU is emulated: the fork's JVM gets "
-                        + String.join(" ", EmulatedCpu.JVM_OPTIONS) + " before its own options, which override it");
-            }
-            command.addAll(plan.guestArguments());
-            List<ImageArchive> present = archives.stream()
-                    .filter(a -> sandbox.startedWithImages().contains(a.file()))
-                    .toList();
-            for (ImageArchive a : present) {
-                console.say(forkName + ": image " + a.source() + " (" + (a.bytes() >> 20) + " MiB) present as "
-                        + a.guestNames() + " from the start");
-            }
-            List<ImageArchive> missing =
-                    archives.stream().filter(a -> !present.contains(a)).toList();
-            for (ImageSources.Preloaded p : images.preload(sandbox, missing)) {
-                console.say(forkName + ": image " + p.archive().source() + " ("
-                        + (p.archive().bytes() >> 20)
-                        + " MiB) loaded as " + p.archive().guestNames() + " in "
-                        + String.format(Locale.ROOT, "%.1f s", (p.copyMillis() + p.loadMillis()) / 1000.0));
-            }
-            List<String> mkdir = new ArrayList<>(List.of("mkdir", "-p"));
-            plan.writableFolders().forEach(f -> mkdir.add(f.toString()));
-            CommandResult made = sandbox.exec(Command.of(mkdir).withTimeout(Duration.ofMinutes(1)));
-            if (!made.succeeded()) {
-                throw new LaunchFailure("cannot make the fork's folders in the sandbox: "
-                        + made.stderr().strip());
-            }
-            console.say(forkName + ": fork started in sandbox " + sandbox.id() + " after " + seconds(t0));
-            Command fork = Command.of(command)
-                    .withWorkingDirectory(workingDirectory.toString())
-                    .withTimeout(forkTimeout)
-                    .withStdin(stdin)
-                    .withStdoutTo(stdoutSink)
-                    .withStderrTo(console.guestStderr());
-            for (Map.Entry<String, String> e : env.entrySet()) {
-                fork = fork.withEnv(e.getKey(), e.getValue());
-            }
-            CommandResult result;
-            try {
-                result = sandbox.exec(fork);
-            } catch (SandboxException e) {
-                if (events != null) {
-                    events.close();
-                }
-                console.say(forkName + ": " + e.getMessage());
-                String tail = sandbox.consoleTail();
-                if (tail != null && !tail.isBlank()) {
-                    console.say(forkName + ": last lines of the guest console:");
-                    tail.lines()
-                            .skip(Math.max(0, tail.lines().count() - CONSOLE_LINES))
-                            .forEach(console::say);
-                }
-                return 1;
-            }
-            if (events != null) {
-                events.close();
-                events.report().forEach(line -> console.say(forkName + ": " + line));
-                if (result.exitCode() != 0) {
-                    List<String> raw = events.rawHead();
-                    if (!raw.isEmpty()) {
-                        console.say(forkName + ": what the fork wrote to its stdout outside Surefire's events (first "
-                                + (SurefireEventFilter.RAW_HEAD >> 10) + " KiB):");
-                        raw.forEach(line -> console.say(forkName + ": | " + line));
-                    }
-                }
-            }
-            if (result.timedOut()) {
-                console.say(forkName + ": the fork passed its timeout of " + TimeLimit.format(forkTimeout)
-                        + " (microvm.sandbox.timeout) and was killed");
-            }
-            console.say(forkName + ": fork exited with status " + result.exitCode() + " after " + seconds(t0));
-            return result.exitCode();
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(closer);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs anyway
-            }
-        }
-    }
-
     /** Surefire names the dump file {@code <stamp>-jvmRun<N>}: the fork's name is its last part. */
     static String forkName(String dumpName) {
         int dash = dumpName.lastIndexOf('-');
@@ -305,10 +205,6 @@ public final class ForkLauncher {
         } catch (NumberFormatException e) {
             return Runtime.version().feature();
         }
-    }
-
-    private static String seconds(long t0) {
-        return String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9);
     }
 
     /** The fork cannot run; the message says why and what to do. */

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -27,6 +28,9 @@ final class ForkPlan implements AutoCloseable {
     private final SurefireVersion surefire;
     private final List<String> withheldProperties;
     private final Path ownFolder;
+    private final SurefireBooterFiles booterFiles;
+    private final Map<String, String> passedProperties;
+    private final List<String> javaOptions;
 
     private ForkPlan(
             String name,
@@ -35,7 +39,10 @@ final class ForkPlan implements AutoCloseable {
             List<Path> writableFolders,
             SurefireVersion surefire,
             List<String> withheldProperties,
-            Path ownFolder) {
+            Path ownFolder,
+            SurefireBooterFiles booterFiles,
+            Map<String, String> passedProperties,
+            List<String> javaOptions) {
         this.name = name;
         this.hostPaths = hostPaths;
         this.guestArguments = guestArguments;
@@ -43,6 +50,9 @@ final class ForkPlan implements AutoCloseable {
         this.surefire = surefire;
         this.withheldProperties = withheldProperties;
         this.ownFolder = ownFolder;
+        this.booterFiles = booterFiles;
+        this.passedProperties = passedProperties;
+        this.javaOptions = javaOptions;
     }
 
     /**
@@ -59,7 +69,8 @@ final class ForkPlan implements AutoCloseable {
             writable.add(Path.of(tmpdir));
         }
         if (!commandLine.isSurefireBooter()) {
-            return new ForkPlan("fork", hostPaths, javaArguments, writable, null, List.of(), null);
+            return new ForkPlan(
+                    "fork", hostPaths, javaArguments, writable, null, List.of(), null, null, Map.of(), List.of());
         }
         SurefireVersion version = SurefireVersion.fromClasspath(commandLine.classpathFileNames())
                 .orElseThrow(
@@ -83,7 +94,8 @@ final class ForkPlan implements AutoCloseable {
         GuestInheritance.Decision properties =
                 GuestInheritance.systemProperties(files.systemProperties(), settings, sandbox);
         Path ownFolder = Files.createTempDirectory(files.tmpDir(), "microvm-sandbox-");
-        List<String> guestArguments = new ArrayList<>(javaArguments.subList(0, commandLine.applicationStart()));
+        List<String> javaOptions = List.copyOf(javaArguments.subList(0, commandLine.applicationStart()));
+        List<String> guestArguments = new ArrayList<>(javaOptions);
         guestArguments.addAll(files.writeGuestCopies(ownFolder, properties.passed()));
         hostPaths.add(ownFolder);
         return new ForkPlan(
@@ -93,8 +105,47 @@ final class ForkPlan implements AutoCloseable {
                 writable,
                 version,
                 properties.withheld(),
-                ownFolder);
+                ownFolder,
+                files,
+                properties.passed(),
+                javaOptions);
     }
+
+    /**
+     * The fork split over {@code sandboxes} sandboxes: with {@code perClass}, one part per test class
+     * (each in a sandbox of its own, {@code sandboxes} at once); otherwise the classes dealt round-robin
+     * into at most {@code sandboxes} parts. Each part gets booter copies that list only its classes, so
+     * its fork runs those and nothing else. Empty when there is nothing to split: not Surefire's booter,
+     * no class list (a fork that is handed its classes one by one), or one part.
+     */
+    List<Part> split(int sandboxes, boolean perClass) throws IOException {
+        if (booterFiles == null || (sandboxes < 2 && !perClass)) {
+            return List.of();
+        }
+        List<String> classes = booterFiles.testClasses();
+        int count = perClass ? classes.size() : Math.min(sandboxes, classes.size());
+        if (count < 2) {
+            return List.of();
+        }
+        List<List<String>> shares = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            shares.add(new ArrayList<>());
+        }
+        for (int i = 0; i < classes.size(); i++) {
+            shares.get(i % count).add(classes.get(i));
+        }
+        List<Part> parts = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            List<String> arguments = new ArrayList<>(javaOptions);
+            arguments.addAll(
+                    booterFiles.writeGuestCopies(ownFolder.resolve("part" + (i + 1)), passedProperties, shares.get(i)));
+            parts.add(new Part(name + "." + (i + 1), List.copyOf(shares.get(i)), List.copyOf(arguments)));
+        }
+        return parts;
+    }
+
+    /** One sandbox's share of a split fork: its name on the console, its classes, what follows {@code java}. */
+    record Part(String name, List<String> classes, List<String> guestArguments) {}
 
     /** {@code jvmRun1} for Surefire's first fork, {@code fork} otherwise. */
     String name() {

@@ -35,6 +35,11 @@ public final class ForkSettings {
     static final String POM_SYSTEM_PROPERTIES = "pom.systemProperties";
     static final String POM_SYSTEM_PROPERTIES_FILES = "pom.systemPropertiesFiles";
     static final String POM_ENV_PREFIX = "pom.env.";
+    static final String FORK_COUNT = "fork.count";
+    static final String REUSE_FORKS = "fork.reuse";
+
+    /** More sandboxes at once than this is a typo, not a plan. */
+    static final int MAX_FORK_COUNT = 64;
 
     private final Path projectDir;
     private final Path javaHome;
@@ -42,6 +47,8 @@ public final class ForkSettings {
     private final Set<String> pomSystemProperties;
     private final List<Path> pomSystemPropertiesFiles;
     private final Map<String, List<String>> pomEnvironment;
+    private final int forkCount;
+    private final boolean reuseForks;
 
     private ForkSettings(
             Path projectDir,
@@ -49,8 +56,12 @@ public final class ForkSettings {
             Map<String, String> sandboxSettings,
             Set<String> pomSystemProperties,
             List<Path> pomSystemPropertiesFiles,
-            Map<String, List<String>> pomEnvironment) {
+            Map<String, List<String>> pomEnvironment,
+            int forkCount,
+            boolean reuseForks) {
         this.projectDir = projectDir;
+        this.forkCount = forkCount;
+        this.reuseForks = reuseForks;
         this.javaHome = javaHome;
         this.sandboxSettings = Map.copyOf(sandboxSettings);
         this.pomSystemProperties = Set.copyOf(pomSystemProperties);
@@ -106,7 +117,10 @@ public final class ForkSettings {
         }
         Map<String, List<String>> env = new TreeMap<>();
         values.forEach((name, byIndex) -> env.put(name, List.copyOf(byIndex.values())));
-        return new ForkSettings(Path.of(project), Path.of(java), sandbox, pomProperties, propertyFiles, env);
+        int forkCount = forkCount(p.getProperty(FORK_COUNT, "1"), 1);
+        boolean reuse = reuseForks(p.getProperty(REUSE_FORKS, "true"));
+        return new ForkSettings(
+                Path.of(project), Path.of(java), sandbox, pomProperties, propertyFiles, env, forkCount, reuse);
     }
 
     /** Writes the file, replacing it whole (a fork starting meanwhile reads the old or the new one). */
@@ -114,6 +128,8 @@ public final class ForkSettings {
         Properties p = new Properties();
         p.setProperty(PROJECT_DIR, projectDir.toString());
         p.setProperty(JAVA_HOME, javaHome.toString());
+        p.setProperty(FORK_COUNT, Integer.toString(forkCount));
+        p.setProperty(REUSE_FORKS, Boolean.toString(reuseForks));
         sandboxSettings.forEach(p::setProperty);
         p.setProperty(POM_SYSTEM_PROPERTIES, ProjectSettings.joinList(new ArrayList<>(pomSystemProperties)));
         p.setProperty(
@@ -147,6 +163,65 @@ public final class ForkSettings {
         return ProjectSettings.read(k -> Optional.ofNullable(sandboxSettings.get(k)), hostEnvironment, "setting");
     }
 
+    /**
+     * How many sandboxes a fork is split over at once (the plugin's {@code forkCount}); 1 runs the
+     * fork whole in one sandbox.
+     */
+    public int forkCount() {
+        return forkCount;
+    }
+
+    /**
+     * Whether a sandbox runs several test classes ({@code reuseForks}); false gives each test class a
+     * sandbox of its own.
+     */
+    public boolean reuseForks() {
+        return reuseForks;
+    }
+
+    /**
+     * {@code N} sandboxes, or {@code NC} (like {@code 1C}, {@code 0.5C}): N per CPU core of this host,
+     * at least one.
+     *
+     * @throws IllegalArgumentException for anything else, 0 (which would mean no fork, the tests in
+     *     Maven's JVM) or more than {@value #MAX_FORK_COUNT}
+     */
+    public static int forkCount(String value, int cores) {
+        String v = value.trim();
+        int n;
+        try {
+            n = v.endsWith("C")
+                    ? (int) Math.max(1, Double.parseDouble(v.substring(0, v.length() - 1)) * cores)
+                    : Integer.parseInt(v);
+            if (v.endsWith("C") && Double.parseDouble(v.substring(0, v.length() - 1)) <= 0) {
+                n = 0;
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "forkCount '" + value + "' is neither a number of sandboxes (2) nor " + "one per core (1C)");
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException("forkCount " + value + " would mean no fork, the tests in Maven's own "
+                    + "JVM: give 1 or more sandboxes");
+        }
+        if (n > MAX_FORK_COUNT) {
+            throw new IllegalArgumentException(
+                    "forkCount " + value + " asks for " + n + " sandboxes at once; at most " + MAX_FORK_COUNT);
+        }
+        return n;
+    }
+
+    /**
+     * @throws IllegalArgumentException for anything but {@code true} or {@code false}
+     */
+    public static boolean reuseForks(String value) {
+        String v = value.trim();
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException("reuseForks '" + value + "' is neither true nor false");
+        }
+        return Boolean.parseBoolean(v);
+    }
+
     /** The raw {@code microvm.sandbox.*} values, as the plugin was configured. */
     public Map<String, String> sandboxValues() {
         return sandboxSettings;
@@ -175,6 +250,8 @@ public final class ForkSettings {
         private final Set<String> systemProperties = new LinkedHashSet<>();
         private final List<Path> systemPropertiesFiles = new ArrayList<>();
         private final Map<String, List<String>> env = new LinkedHashMap<>();
+        private int forkCount = 1;
+        private boolean reuseForks = true;
 
         private Builder(Path projectDir, Path javaHome) {
             this.projectDir = projectDir;
@@ -212,9 +289,19 @@ public final class ForkSettings {
         /**
          * @throws IllegalArgumentException when a sandbox setting is wrong, naming it
          */
+        /** See {@link ForkSettings#forkCount} and {@link ForkSettings#reuseForks}. */
+        public Builder forks(int count, boolean reuse) {
+            if (count < 1 || count > MAX_FORK_COUNT) {
+                throw new IllegalArgumentException("forkCount " + count + ": give 1 to " + MAX_FORK_COUNT);
+            }
+            this.forkCount = count;
+            this.reuseForks = reuse;
+            return this;
+        }
+
         public ForkSettings build() {
-            ForkSettings s =
-                    new ForkSettings(projectDir, javaHome, sandbox, systemProperties, systemPropertiesFiles, env);
+            ForkSettings s = new ForkSettings(
+                    projectDir, javaHome, sandbox, systemProperties, systemPropertiesFiles, env, forkCount, reuseForks);
             s.sandbox(name -> null);
             return s;
         }

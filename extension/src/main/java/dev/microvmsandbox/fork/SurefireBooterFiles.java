@@ -28,6 +28,9 @@ final class SurefireBooterFiles {
     static final String PLUGIN_PID = "pluginPid";
     static final String FORK_NODE = "forkNodeConnectionString";
 
+    /** {@code tc.0}, {@code tc.1}, ...: the test classes the plugin found by file name, which the fork runs. */
+    static final String TEST_CLASS = "tc.";
+
     private final Path tmpDir;
     private final String dumpName;
     private final String booterName;
@@ -112,6 +115,18 @@ final class SurefireBooterFiles {
         return Optional.ofNullable(booter.get("reportsDirectory")).map(Path::of);
     }
 
+    /**
+     * The test classes the fork runs when the plugin gives it the whole set up front (one fork that is
+     * reused): the plugin's scan of the test classes folder by file name, in its order.
+     */
+    List<String> testClasses() {
+        List<String> classes = new ArrayList<>();
+        for (int i = 0; booter.containsKey(TEST_CLASS + i); i++) {
+            classes.add(booter.get(TEST_CLASS + i));
+        }
+        return classes;
+    }
+
     Map<String, String> systemProperties() {
         return systemProperties;
     }
@@ -126,9 +141,22 @@ final class SurefireBooterFiles {
      * @param passedSystemProperties the system properties the fork may set in the guest
      */
     List<String> writeGuestCopies(Path dir, Map<String, String> passedSystemProperties) throws IOException {
+        return writeGuestCopies(dir, passedSystemProperties, testClasses());
+    }
+
+    /**
+     * Writes the guest's copies into {@code dir} for a fork that runs only {@code classes} (a part of
+     * {@link #testClasses}) and returns the booter arguments that name them.
+     */
+    List<String> writeGuestCopies(Path dir, Map<String, String> passedSystemProperties, List<String> classes)
+            throws IOException {
         Files.createDirectories(dir);
         Map<String, String> guestBooter = new TreeMap<>(booter);
         guestBooter.remove(PLUGIN_PID);
+        guestBooter.keySet().removeIf(k -> k.startsWith(TEST_CLASS));
+        for (int i = 0; i < classes.size(); i++) {
+            guestBooter.put(TEST_CLASS + i, classes.get(i));
+        }
         store(guestBooter, dir.resolve(booterName), "booter properties for the fork in the sandbox");
         List<String> args = new ArrayList<>(List.of(dir.toString(), dumpName, booterName));
         if (systemPropertiesName != null) {

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The guest fork's stdout on its way to the Surefire plugin: passes on whole, well-formed event
@@ -88,7 +89,8 @@ final class SurefireEventFilter extends OutputStream {
             Map.entry("test-error", Shape.TEST),
             Map.entry("test-assumption-failure", Shape.TEST));
 
-    private final OutputStream plugin;
+    private final EventSink plugin;
+    private final Predicate<String> foreign;
     private final int testNameStrings;
     private final int outputStrings;
     private byte[] pending = new byte[64 * 1024];
@@ -115,7 +117,26 @@ final class SurefireEventFilter extends OutputStream {
      * @param version the Surefire version that forked, which decides the shape of its events
      */
     SurefireEventFilter(OutputStream plugin, SurefireVersion version) {
+        this(EventSink.to(plugin), version);
+    }
+
+    /**
+     * @param plugin  where the checked frames go (to the plugin, or to the part of a split fork's merge)
+     * @param version the Surefire version that forked, which decides the shape of its events
+     */
+    SurefireEventFilter(EventSink plugin, SurefireVersion version) {
+        this(plugin, version, name -> false);
+    }
+
+    /**
+     * @param plugin  where the checked frames go (to the plugin, or to the part of a split fork's merge)
+     * @param version the Surefire version that forked, which decides the shape of its events
+     * @param foreign test source names this fork must not report on: another sandbox's classes, when
+     *     the fork is one part of a split one; a test event naming one stops the fork
+     */
+    SurefireEventFilter(EventSink plugin, SurefireVersion version, Predicate<String> foreign) {
         this.plugin = plugin;
+        this.foreign = foreign;
         this.testNameStrings = version.testEventNameStrings();
         this.outputStrings = version.outputStrings();
     }
@@ -276,13 +297,30 @@ final class SurefireEventFilter extends OutputStream {
                 stopped = "the fork sent more than " + (OTHER_PER_FORK >> 20) + " MiB of test events; it was stopped";
                 throw new IOException(stopped);
             }
+            if (f.shape == Shape.TEST) {
+                refuseForeign(f);
+            }
             if (f.opcode.equals("test-starting") || f.opcode.equals("testset-starting")) {
                 outputThisTest = 0;
                 testNoteSent = false;
             }
         }
-        plugin.write(pending, f.start, size);
+        plugin.frame(f.opcode, pending, f.start, size);
         framesPassed++;
+    }
+
+    /** A test event about a class of another part of a split fork stops this part: it would forge that class's report. */
+    private void refuseForeign(Frame f) throws IOException {
+        for (int i : testNameStrings == 7 ? new int[] {0, 2} : new int[] {0}) {
+            int off = f.strings.get(i)[0];
+            int len = f.strings.get(i)[1];
+            String name = new String(pending, off, len, StandardCharsets.UTF_8);
+            if (foreign.test(name)) {
+                stopped = "the fork sent a test event about " + name
+                        + ", a class that runs in another sandbox; it was stopped";
+                throw new IOException(stopped);
+            }
+        }
     }
 
     /** An output event of the same run mode and test run id as {@code like}, saying what was dropped. */
@@ -303,7 +341,8 @@ final class SurefireEventFilter extends OutputStream {
         if (outputStrings == 2) {
             writeString(out, new byte[] {0});
         }
-        plugin.write(out.toByteArray());
+        byte[] frame = out.toByteArray();
+        plugin.frame("std-out-stream-new-line", frame, 0, frame.length);
     }
 
     private static void writeString(ByteArrayOutputStream out, byte[] bytes) {

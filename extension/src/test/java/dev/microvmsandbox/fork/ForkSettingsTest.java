@@ -49,6 +49,31 @@ class ForkSettingsTest {
     }
 
     @Test
+    void forkCountIsSandboxesOrSandboxesPerCore(@TempDir Path dir) throws IOException {
+        assertThat(ForkSettings.forkCount("3", 8)).isEqualTo(3);
+        assertThat(ForkSettings.forkCount("1C", 8)).isEqualTo(8);
+        assertThat(ForkSettings.forkCount("0.5C", 2)).isEqualTo(1);
+        assertThat(ForkSettings.forkCount("0.1C", 2)).as("at least one").isEqualTo(1);
+        assertThatThrownBy(() -> ForkSettings.forkCount("0", 2)).hasMessageContaining("Maven's own JVM");
+        assertThatThrownBy(() -> ForkSettings.forkCount("0C", 2)).hasMessageContaining("Maven's own JVM");
+        assertThatThrownBy(() -> ForkSettings.forkCount("two", 2)).hasMessageContaining("neither a number");
+        assertThatThrownBy(() -> ForkSettings.forkCount("65", 2)).hasMessageContaining("at most 64");
+        assertThatThrownBy(() -> ForkSettings.reuseForks("no")).hasMessageContaining("neither true nor false");
+
+        Path file = dir.resolve("settings.properties");
+        ForkSettings.builder(Path.of("/p"), Path.of("/j"))
+                .forks(2, false)
+                .build()
+                .write(file);
+        ForkSettings s = ForkSettings.read(file);
+        assertThat(s.forkCount()).isEqualTo(2);
+        assertThat(s.reuseForks()).isFalse();
+        ForkSettings.builder(Path.of("/p"), Path.of("/j")).build().write(file);
+        assertThat(ForkSettings.read(file).forkCount()).isEqualTo(1);
+        assertThat(ForkSettings.read(file).reuseForks()).isTrue();
+    }
+
+    @Test
     void aWrongSettingFailsWhenThePluginWritesIt() {
         ForkSettings.Builder b = ForkSettings.builder(Path.of("/p"), Path.of("/j"));
         assertThatThrownBy(() -> b.sandbox("microvm.sandbox.colour", "red")).hasMessageContaining("not one of");

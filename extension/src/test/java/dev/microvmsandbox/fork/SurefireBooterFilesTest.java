@@ -46,6 +46,22 @@ class SurefireBooterFilesTest {
     }
 
     @Test
+    void aPartsCopyListsOnlyItsClasses(@TempDir Path project) throws IOException {
+        Path tmp = Files.createDirectories(project.resolve("target/surefire"));
+        Files.writeString(tmp.resolve("surefire1tmp"), "tc.0=a.ATest\ntc.1=b.BTest\ntc.2=c.CTest\nrequestedTest=x\n");
+        SurefireBooterFiles f =
+                SurefireBooterFiles.read(List.of(tmp.toString(), "2024-jvmRun1", "surefire1tmp"), project);
+        assertThat(f.testClasses()).containsExactly("a.ATest", "b.BTest", "c.CTest");
+
+        Path part = project.resolve("part2");
+        List<String> args = f.writeGuestCopies(part, Map.of(), List.of("c.CTest"));
+
+        assertThat(args).containsExactly(part.toString(), "2024-jvmRun1", "surefire1tmp");
+        assertThat(load(part.resolve("surefire1tmp")))
+                .containsOnly(Map.entry("tc.0", "c.CTest"), Map.entry("requestedTest", "x"));
+    }
+
+    @Test
     void namesMustStayInSurefiresFolder(@TempDir Path project) {
         assertThatThrownBy(() -> SurefireBooterFiles.read(List.of("tmp", "dump", "../../etc/passwd"), project))
                 .hasMessageContaining("is not a file name in Surefire's temporary folder");

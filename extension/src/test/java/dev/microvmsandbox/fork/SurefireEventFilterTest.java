@@ -225,6 +225,24 @@ class SurefireEventFilterTest {
     }
 
     @Test
+    void aPartOfASplitForkThatReportsOnAnotherPartsClassIsStopped() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SurefireEventFilter filter = new SurefireEventFilter(
+                EventSink.to(out), V354, name -> name.equals("com.example.B") || name.startsWith("com.example.B$"));
+        byte[] own = testEvent("test-succeeded", "com.example.A", "A");
+        filter.write(own);
+        filter.write(testEvent("test-succeeded", "JUnit Jupiter", "JUnit Jupiter"));
+
+        assertThatThrownBy(() -> filter.write(testEvent("test-succeeded", "com.example.B", "B")))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("about com.example.B, a class that runs in another sandbox");
+        assertThat(decode(out.toByteArray()).events)
+                .hasSize(2)
+                .allSatisfy(e -> assertThat(e).doesNotContain("com.example.B"));
+        assertThat(String.join("\n", filter.report())).contains("runs in another sandbox");
+    }
+
+    @Test
     void anUnfinishedFrameAtTheEndIsDropped() throws IOException {
         byte[] good = consoleInfo("whole");
         byte[] half = consoleInfo("cut off");
@@ -329,7 +347,7 @@ class SurefireEventFilterTest {
      * A recorded stream without the newline the booter writes when its JVM exits: white space between
      * frames is dropped too (the plugin skips blank lines).
      */
-    private static byte[] resource(String name) throws IOException {
+    static byte[] resource(String name) throws IOException {
         try (InputStream in = SurefireEventFilterTest.class.getResourceAsStream(name)) {
             assertThat(in).as(name).isNotNull();
             byte[] all = in.readAllBytes();
@@ -350,10 +368,10 @@ class SurefireEventFilterTest {
         return new Filtered(filter, out.toByteArray());
     }
 
-    private record Decoded(List<String> events, List<String> corruption) {}
+    record Decoded(List<String> events, List<String> corruption) {}
 
     /** What the plugin makes of a stream: its events, and what it would report as a corrupted channel. */
-    private static Decoded decode(byte[] stream) throws IOException {
+    static Decoded decode(byte[] stream) throws IOException {
         List<String> corruption = new ArrayList<>();
         ForkNodeArguments arguments = new RecordingArguments(corruption);
         List<String> events = new ArrayList<>();
@@ -395,7 +413,7 @@ class SurefireEventFilterTest {
     }
 
     /** The decoder reports a corrupted channel through these; they record instead of writing dump files. */
-    private record RecordingArguments(List<String> corruption) implements ForkNodeArguments {
+    record RecordingArguments(List<String> corruption) implements ForkNodeArguments {
         @Override
         public String getSessionId() {
             return "test";

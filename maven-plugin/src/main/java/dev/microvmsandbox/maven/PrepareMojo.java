@@ -103,6 +103,22 @@ public class PrepareMojo extends AbstractMojo {
     private List<String> systemProperties;
 
     /**
+     * How many sandboxes a fork's test classes are split over at once: {@code N}, or {@code NC} for N
+     * per CPU core of the host (Surefire's syntax). Give it here, not to Surefire or Failsafe: their own
+     * {@code forkCount} above 1 lists the test classes by loading them in Maven's JVM.
+     */
+    @Parameter(property = "microvm.sandbox.forkCount", defaultValue = "1")
+    private String forkCount;
+
+    /**
+     * {@code false} gives each test class a fresh sandbox of its own ({@code forkCount} at once);
+     * {@code true} (the default) runs a sandbox's share of the classes in one JVM. Give it here, not to
+     * Surefire or Failsafe, for the reason {@code forkCount} gives.
+     */
+    @Parameter(property = "microvm.sandbox.reuseForks", defaultValue = "true")
+    private String reuseForks;
+
+    /**
      * The project property that gets the launcher script's path. Surefire and Failsafe read
      * {@code jvm}, so by default every fork runs in a sandbox. Another name leaves every execution on
      * the host but those that say {@code <jvm>${thatName}</jvm>}: for builds that compare a plain run
@@ -130,12 +146,14 @@ public class PrepareMojo extends AbstractMojo {
                     + "leave it out");
         }
         if (userForkCount != null && !userForkCount.trim().matches("0+(\\.0*)?C?|1")) {
-            problems.add(
-                    "-DforkCount=" + userForkCount + ": " + TestPluginConfiguration.IN_MAVENS_JVM + ". Leave it out");
+            problems.add("-DforkCount=" + userForkCount + ": " + TestPluginConfiguration.IN_MAVENS_JVM
+                    + ". Leave it out; -Dmicrovm.sandbox.forkCount=" + userForkCount
+                    + " splits the classes over sandboxes instead");
         }
         String userReuse = session.getUserProperties().getProperty("reuseForks");
         if (userReuse != null && userReuse.trim().equals("false")) {
-            problems.add("-DreuseForks=false: " + TestPluginConfiguration.IN_MAVENS_JVM + ". Leave it out");
+            problems.add("-DreuseForks=false: " + TestPluginConfiguration.IN_MAVENS_JVM
+                    + ". Leave it out; -Dmicrovm.sandbox.reuseForks=false gives each class a sandbox instead");
         }
         if (!problems.isEmpty()) {
             throw new MojoFailureException(
@@ -153,6 +171,9 @@ public class PrepareMojo extends AbstractMojo {
             for (Map.Entry<String, String> e : sandboxSettings().entrySet()) {
                 settings.sandbox(e.getKey(), e.getValue());
             }
+            settings.forks(
+                    ForkSettings.forkCount(forkCount, Runtime.getRuntime().availableProcessors()),
+                    ForkSettings.reuseForks(reuseForks));
             tests.systemProperties().forEach(settings::pomSystemProperty);
             tests.systemPropertiesFiles().forEach(settings::pomSystemPropertiesFile);
             tests.environment()

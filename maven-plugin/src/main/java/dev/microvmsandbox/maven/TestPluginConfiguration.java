@@ -149,7 +149,8 @@ final class TestPluginConfiguration {
                 && !forkCount.getValue().trim().matches("0+(\\.0*)?C?|1")) {
             problems.add(
                     plugin + where + " sets forkCount=" + forkCount.getValue().trim() + ": " + IN_MAVENS_JVM
-                            + ". Remove it (one fork per execution; an execution of its own gives a class a sandbox of its own)");
+                            + ". Remove it and give microvm-sandbox-maven-plugin the forkCount instead: it splits the"
+                            + " fork's classes over that many sandboxes without loading them here");
         }
         Xpp3Dom reuseForks = dom.getChild("reuseForks");
         if (reuseForks != null
@@ -159,7 +160,8 @@ final class TestPluginConfiguration {
                                         ? null
                                         : reuseForks.getValue().trim())) {
             problems.add(plugin + where + " sets reuseForks=false: " + IN_MAVENS_JVM
-                    + ". Remove it (an execution of its own gives a class a sandbox of its own)");
+                    + ". Remove it and give microvm-sandbox-maven-plugin reuseForks=false instead: it gives each"
+                    + " test class a sandbox of its own without loading the classes here");
         }
         Xpp3Dom forkMode = dom.getChild("forkMode");
         if (forkMode != null && "never".equals(forkMode.getValue())) {

@@ -1,17 +1,26 @@
 package com.example.isolation;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** Records the machine it runs on; the build is refused before it could run. */
+/** Records the machine it runs on and names itself in its output, which must land in its own report. */
 class AlphaTest {
 
     @Test
     void recordsTheMachineItRunsOn() throws Exception {
+        System.out.println("CLASS=AlphaTest");
         System.out.println("SANDBOX-KERNEL="
                 + Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim());
         System.out.println("SANDBOX-BOOT-ID="
                 + Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
+    }
+
+    @Test
+    void runsItsOwnSecondTest() {
+        System.out.println("CLASS=AlphaTest");
+        assertEquals("AlphaTest", getClass().getSimpleName());
     }
 }
