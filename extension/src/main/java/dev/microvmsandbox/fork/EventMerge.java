@@ -17,8 +17,9 @@ import java.util.List;
  * when nobody holds it, and gives it back when it is outside a test set again ({@code testset-starting}
  * and {@code testset-completed} nest): a test set is never interleaved with another part's frames.
  * Frames of the other parts wait in their part's queue, in order, and pass, oldest head first, when
- * the stream is free; a queue past {@value #QUEUE_BYTES} bytes holds its part's writer (the guest's
- * stdout) until the part holds the stream. A part that ends inside a test set (its fork died) gives the
+ * the stream is free; while the queues hold {@value #QUEUE_BYTES} bytes in all, a part's writer (its
+ * guest's stdout) waits until there is room or the part holds the stream, so the launcher's memory
+ * is bounded however many parts there are (one frame may pass the bound when nothing else waits). A part that ends inside a test set (its fork died) gives the
  * stream back.
  *
  * <p>A part's {@code bye} does not pass: the part's fork waits for the plugin's acknowledgement before
@@ -27,20 +28,21 @@ import java.util.List;
  */
 final class EventMerge {
 
-    static final long QUEUE_BYTES = 64L << 20;
+    static final long QUEUE_BYTES = 32L << 20;
 
     private final OutputStream plugin;
     private final long queueBytes;
     private final List<Part> parts = new ArrayList<>();
     private Part holder;
     private long sequence;
+    private long queued;
     private byte[] bye;
 
     EventMerge(OutputStream plugin) {
         this(plugin, QUEUE_BYTES);
     }
 
-    /** @param queueBytes how much of a part's events may wait before its writer waits too */
+    /** @param queueBytes how much of the parts' events may wait in all before their writers wait too */
     EventMerge(OutputStream plugin, long queueBytes) {
         this.plugin = plugin;
         this.queueBytes = queueBytes;
@@ -78,22 +80,26 @@ final class EventMerge {
             p.byeAck.run();
             return;
         }
-        if (holder == null) {
-            handOver();
-        }
-        if (holder == null && p.queue.isEmpty()) {
-            holder = p;
-        }
-        if (holder == p && p.queue.isEmpty()) {
-            pass(p, opcode, frame);
+        while (true) {
             if (holder == null) {
                 handOver();
             }
-            return;
-        }
-        p.queue.add(new Queued(sequence++, opcode, frame));
-        p.queuedBytes += frame.length;
-        while (p.queuedBytes > queueBytes && holder != p && !p.queue.isEmpty()) {
+            if (holder == null && p.queue.isEmpty()) {
+                holder = p;
+            }
+            if (holder == p) {
+                // the holder's queue is empty: handOver drains it before anything else of its passes
+                pass(p, opcode, frame);
+                if (holder == null) {
+                    handOver();
+                }
+                return;
+            }
+            if (queued == 0 || queued + frame.length <= queueBytes) {
+                p.queue.add(new Queued(sequence++, opcode, frame));
+                queued += frame.length;
+                return;
+            }
             try {
                 wait();
             } catch (InterruptedException e) {
@@ -132,7 +138,7 @@ final class EventMerge {
                 holder = next;
                 while (holder == next && !next.queue.isEmpty()) {
                     Queued q = next.queue.poll();
-                    next.queuedBytes -= q.frame.length;
+                    queued -= q.frame.length;
                     pass(next, q.opcode, q.frame);
                 }
                 if (holder == next && next.ended) {
@@ -157,7 +163,6 @@ final class EventMerge {
         private final String name;
         private final Runnable byeAck;
         private final ArrayDeque<Queued> queue = new ArrayDeque<>();
-        private long queuedBytes;
         private int depth;
         private boolean ended;
         private boolean saidBye;

@@ -35,7 +35,7 @@ class ForkLauncherTest {
         return new Outcome(status, err.toString(StandardCharsets.UTF_8));
     }
 
-    private static Path settings(Path dir) throws IOException {
+    static Path settings(Path dir) throws IOException {
         Path file = dir.resolve("settings.properties");
         ForkSettings.builder(dir, Path.of(System.getProperty("java.home")))
                 .build()
@@ -43,7 +43,7 @@ class ForkLauncherTest {
         return file;
     }
 
-    private static Path booter(Path dir, String classPath) throws IOException {
+    static Path booter(Path dir, String classPath) throws IOException {
         Manifest m = new Manifest();
         m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         m.getMainAttributes().put(Attributes.Name.MAIN_CLASS, ForkCommandLine.FORKED_BOOTER);
