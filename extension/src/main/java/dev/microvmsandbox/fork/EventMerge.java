@@ -17,10 +17,10 @@ import java.util.List;
  * when nobody holds it, and gives it back when it is outside a test set again ({@code testset-starting}
  * and {@code testset-completed} nest): a test set is never interleaved with another part's frames.
  * Frames of the other parts wait in their part's queue, in order, and pass, oldest head first, when
- * the stream is free; while the queues hold {@value #QUEUE_BYTES} bytes in all, a part's writer (its
+ * the stream is free. While the queues hold {@value #QUEUE_BYTES} bytes in all, a part's writer (its
  * guest's stdout) waits until there is room or the part holds the stream, so the launcher's memory
- * is bounded however many parts there are (one frame may pass the bound when nothing else waits). A part that ends inside a test set (its fork died) gives the
- * stream back.
+ * is bounded however many parts there are (one frame may pass the bound when nothing else waits). A
+ * part that ends inside a test set (its fork died) gives the stream back.
  *
  * <p>A part's {@code bye} does not pass: the part's fork waits for the plugin's acknowledgement before
  * it exits, so {@link Part} answers it with {@link CommandFanOut#BYE_ACK} itself; {@link #sayBye} sends
@@ -192,12 +192,6 @@ final class EventMerge {
         /** The part's fork has exited: what it queued still passes, in order. */
         void end() throws IOException {
             EventMerge.this.end(this);
-        }
-
-        boolean saidBye() {
-            synchronized (EventMerge.this) {
-                return saidBye;
-            }
         }
 
         @Override
