@@ -54,9 +54,6 @@ public final class ForkLauncher {
     static final String PULL_POLICY_ENV = "TESTCONTAINERS_PULL_POLICY";
     static final String PULL_POLICY = "dev.microvmsandbox.testcontainers.PreloadedImagePullPolicy";
 
-    /** Tells this library's engine, filter and strict-mode guard in the guest's JVM that they are inside. */
-    static final String GUEST_FLAG = "-Dmicrovm.sandbox.guest=true";
-
     /** The image's own Java; a fork meant for a newer one gets the host's Java home instead. */
     static final int GUEST_JAVA_FEATURE = 17;
 
@@ -178,13 +175,6 @@ public final class ForkLauncher {
         return name.startsWith(prefix) && name.endsWith(".jar");
     }
 
-    /** Surefire names the dump file {@code <stamp>-jvmRun<N>}: the fork's name is its last part. */
-    static String forkName(String dumpName) {
-        int dash = dumpName.lastIndexOf('-');
-        String name = dash < 0 ? dumpName : dumpName.substring(dash + 1);
-        return name.matches("[A-Za-z0-9_.]{1,40}") ? name : "fork";
-    }
-
     /** The feature version in the Java home's {@code release} file ({@code JAVA_VERSION="21.0.2"} is 21). */
     static int javaFeature(Path javaHome) {
         Path release = javaHome.resolve("release");
@@ -204,15 +194,6 @@ public final class ForkLauncher {
             return first == 1 && parts.length > 1 ? Integer.parseInt(parts[1]) : first;
         } catch (NumberFormatException e) {
             return Runtime.version().feature();
-        }
-    }
-
-    /** The fork cannot run; the message says why and what to do. */
-    static final class LaunchFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        LaunchFailure(String message) {
-            super(message);
         }
     }
 }

@@ -56,7 +56,7 @@ final class ForkPlan implements AutoCloseable {
     }
 
     /**
-     * @throws ForkLauncher.LaunchFailure when the fork cannot run in a sandbox, saying why
+     * @throws LaunchFailure when the fork cannot run in a sandbox, saying why
      */
     static ForkPlan of(
             List<String> javaArguments, Path workingDirectory, ForkSettings settings, ProjectSettings sandbox)
@@ -74,18 +74,17 @@ final class ForkPlan implements AutoCloseable {
         }
         SurefireVersion version = SurefireVersion.fromClasspath(commandLine.classpathFileNames())
                 .orElseThrow(
-                        () -> new ForkLauncher.LaunchFailure(
+                        () -> new LaunchFailure(
                                 "cannot tell which Surefire or Failsafe version "
                                         + "forked this JVM (no surefire-booter-*.jar on its class path); its events cannot be checked"));
         if (!version.supported()) {
-            throw new ForkLauncher.LaunchFailure(
-                    "Surefire/Failsafe " + version + " is older than " + SurefireVersion.OLDEST
-                            + ", the oldest whose fork protocol the sandbox checks; use 3.2.5 or newer");
+            throw new LaunchFailure("Surefire/Failsafe " + version + " is older than " + SurefireVersion.OLDEST
+                    + ", the oldest whose fork protocol the sandbox checks; use 3.2.5 or newer");
         }
         SurefireBooterFiles files = SurefireBooterFiles.read(commandLine.applicationArguments(), workingDirectory);
         String channel = files.forkNodeConnection().orElse("pipe://");
         if (!channel.startsWith("pipe://")) {
-            throw new ForkLauncher.LaunchFailure("the fork is configured to reach Maven over " + channel
+            throw new LaunchFailure("the fork is configured to reach Maven over " + channel
                     + " (<forkNode>), which the sandbox has no network for; remove <forkNode> to use the standard "
                     + "streams");
         }
@@ -99,7 +98,7 @@ final class ForkPlan implements AutoCloseable {
         guestArguments.addAll(files.writeGuestCopies(ownFolder, properties.passed()));
         hostPaths.add(ownFolder);
         return new ForkPlan(
-                ForkLauncher.forkName(commandLine.applicationArguments().get(1)),
+                forkName(commandLine.applicationArguments().get(1)),
                 hostPaths,
                 guestArguments,
                 writable,
@@ -146,6 +145,13 @@ final class ForkPlan implements AutoCloseable {
 
     /** One sandbox's share of a split fork: its name on the console, its classes, what follows {@code java}. */
     record Part(String name, List<String> classes, List<String> guestArguments) {}
+
+    /** Surefire names the dump file {@code <stamp>-jvmRun<N>}: the fork's name is its last part. */
+    static String forkName(String dumpName) {
+        int dash = dumpName.lastIndexOf('-');
+        String name = dash < 0 ? dumpName : dumpName.substring(dash + 1);
+        return name.matches("[A-Za-z0-9_.]{1,40}") ? name : "fork";
+    }
 
     /** {@code jvmRun1} for Surefire's first fork, {@code fork} otherwise. */
     String name() {

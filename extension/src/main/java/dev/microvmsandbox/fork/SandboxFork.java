@@ -27,6 +27,9 @@ import java.util.Map;
  */
 final class SandboxFork {
 
+    /** Tells this library's engine, filter and strict-mode guard in the guest's JVM that they are inside. */
+    static final String GUEST_FLAG = "-Dmicrovm.sandbox.guest=true";
+
     /** How much of the guest console a dead sandbox leaves on the build log. */
     static final int CONSOLE_LINES = 20;
 
@@ -86,7 +89,7 @@ final class SandboxFork {
         try (sandbox) {
             console.say(forkName + ": sandbox " + sandbox.id() + " ready in " + seconds(t0) + " ("
                     + sandbox.acceleration() + ")");
-            List<String> command = new ArrayList<>(List.of("java", ForkLauncher.GUEST_FLAG));
+            List<String> command = new ArrayList<>(List.of("java", GUEST_FLAG));
             if (sandbox.emulatesCpu()) {
                 command.addAll(EmulatedCpu.JVM_OPTIONS);
                 console.say(forkName + ": the guest's CPU is emulated: the fork's JVM gets "
@@ -112,7 +115,7 @@ final class SandboxFork {
             writableFolders.forEach(f -> mkdir.add(f.toString()));
             CommandResult made = sandbox.exec(Command.of(mkdir).withTimeout(Duration.ofMinutes(1)));
             if (!made.succeeded()) {
-                throw new ForkLauncher.LaunchFailure("cannot make the fork's folders in the sandbox: "
+                throw new LaunchFailure("cannot make the fork's folders in the sandbox: "
                         + made.stderr().strip());
             }
             console.say(forkName + ": fork started in sandbox " + sandbox.id() + " after " + seconds(t0));

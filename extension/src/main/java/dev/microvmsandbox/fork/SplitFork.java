@@ -123,7 +123,7 @@ final class SplitFork {
                     pipe,
                     new SurefireEventFilter(events, version, name -> isForeign(name, part)),
                     null);
-        } catch (ForkLauncher.LaunchFailure | SandboxException | IOException e) {
+        } catch (LaunchFailure | SandboxException | IOException e) {
             // this part's failure; the others go on, and the plugin gets no goodbye
             console.say(part.name() + ": " + e.getMessage());
             return 1;

@@ -90,8 +90,8 @@ class ForkLauncherTest {
 
     @Test
     void readsTheForksNameAndTheJavaFeatureVersion(@TempDir Path home) throws IOException {
-        assertThat(ForkLauncher.forkName("20261201-jvmRun2")).isEqualTo("jvmRun2");
-        assertThat(ForkLauncher.forkName("odd name/../x")).isEqualTo("fork");
+        assertThat(ForkPlan.forkName("20261201-jvmRun2")).isEqualTo("jvmRun2");
+        assertThat(ForkPlan.forkName("odd name/../x")).isEqualTo("fork");
         Files.writeString(home.resolve("release"), "JAVA_VERSION=\"21.0.2\"\n");
         assertThat(ForkLauncher.javaFeature(home)).isEqualTo(21);
         Files.writeString(home.resolve("release"), "JAVA_VERSION=\"1.8.0_402\"\n");
