@@ -5,6 +5,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,17 +102,14 @@ final class CommandFanOut implements Runnable {
         String opcode = new String(shortSegment(frame), StandardCharsets.US_ASCII);
         if (WITH_STRING.contains(opcode)) {
             shortSegment(frame);
-            byte[] length = new byte[4];
-            for (int i = 0; i < 4; i++) {
-                length[i] = (byte) read();
-            }
-            int n = java.nio.ByteBuffer.wrap(length).getInt();
+            byte[] length = readExactly(4);
+            int n = ByteBuffer.wrap(length).getInt();
             if (n < 0 || n > MAX_STRING) {
                 throw new IOException("a command from the plugin declares a string of " + n + " bytes");
             }
             frame.writeBytes(length);
             expect(':', frame);
-            frame.writeBytes(plugin.readNBytes(n));
+            frame.writeBytes(readExactly(n));
             expect(':', frame);
         }
         return new Command(opcode, frame.toByteArray());
@@ -122,10 +120,7 @@ final class CommandFanOut implements Runnable {
         int n = read();
         frame.write(n);
         expect(':', frame);
-        byte[] bytes = plugin.readNBytes(n);
-        if (bytes.length < n) {
-            throw new EOFException();
-        }
+        byte[] bytes = readExactly(n);
         frame.writeBytes(bytes);
         expect(':', frame);
         return bytes;
@@ -137,6 +132,14 @@ final class CommandFanOut implements Runnable {
             throw new IOException("the plugin's command stream is not Surefire's protocol");
         }
         frame.write(b);
+    }
+
+    private byte[] readExactly(int n) throws IOException {
+        byte[] bytes = plugin.readNBytes(n);
+        if (bytes.length < n) {
+            throw new EOFException();
+        }
+        return bytes;
     }
 
     private int read() throws IOException {

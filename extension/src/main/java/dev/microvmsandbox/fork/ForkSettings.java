@@ -190,11 +190,11 @@ public final class ForkSettings {
         String v = value.trim();
         int n;
         try {
-            n = v.endsWith("C")
-                    ? (int) Math.max(1, Double.parseDouble(v.substring(0, v.length() - 1)) * cores)
-                    : Integer.parseInt(v);
-            if (v.endsWith("C") && Double.parseDouble(v.substring(0, v.length() - 1)) <= 0) {
-                n = 0;
+            if (v.endsWith("C")) {
+                double perCore = Double.parseDouble(v.substring(0, v.length() - 1));
+                n = perCore <= 0 ? 0 : (int) Math.max(1, perCore * cores);
+            } else {
+                n = Integer.parseInt(v);
             }
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(

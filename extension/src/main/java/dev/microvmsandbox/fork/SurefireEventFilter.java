@@ -326,7 +326,8 @@ final class SurefireEventFilter extends OutputStream {
     /** An output event of the same run mode and test run id as {@code like}, saying what was dropped. */
     private void note(Frame like, String text) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] op = "std-out-stream-new-line".getBytes(StandardCharsets.US_ASCII);
+        String opcode = "std-out-stream-new-line";
+        byte[] op = opcode.getBytes(StandardCharsets.US_ASCII);
         out.write(MAGIC);
         out.write(op.length);
         out.write(':');
@@ -342,7 +343,7 @@ final class SurefireEventFilter extends OutputStream {
             writeString(out, new byte[] {0});
         }
         byte[] frame = out.toByteArray();
-        plugin.frame("std-out-stream-new-line", frame, 0, frame.length);
+        plugin.frame(opcode, frame, 0, frame.length);
     }
 
     private static void writeString(ByteArrayOutputStream out, byte[] bytes) {
