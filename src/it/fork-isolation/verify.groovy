@@ -5,7 +5,8 @@
 // per-class: the plugin's forkCount=2, reuseForks=false: each class reported with both tests passed,
 //   in a VM of its own (three boot ids, none the host's), two VMs started before the first ended, and
 //   each class's output in its own report only (the launcher merged the VMs' event streams).
-// shared: forkCount=2, reuseForks=true: the same, in two VMs (two boot ids among three classes).
+// shared: forkCount=2, reuseForks=true, in a Failsafe fork: the same, in two VMs (two boot ids among
+//   three classes), and Failsafe's summary counts all six tests.
 import groovy.xml.XmlSlurper
 
 def log = new File(basedir, 'build.log').text
@@ -66,10 +67,19 @@ if (secondBooting < 0 || firstExit < 0 || secondBooting > firstExit) {
     problems << 'per-class: the second sandbox did not start before the first fork ended'
 }
 if (!log.contains('3 test classes split into 2 parts, run in 2 sandboxes at once')) problems << 'shared: the log does not say it split the classes into two parts'
+def summary = new File(runs, 'shared/failsafe-summary.xml')
+if (!summary.isFile()) {
+    problems << 'shared: no Failsafe summary (the run did not go through Failsafe)'
+} else {
+    def s = new XmlSlurper().parse(summary)
+    if (s.completed.text() != '6' || s.failures.text() != '0' || s.errors.text() != '0') {
+        problems << "shared: Failsafe's summary says completed ${s.completed}, failures ${s.failures}, errors ${s.errors}"
+    }
+}
 
 if (problems) {
     problems.each { println "[verify] FAIL ${it}" }
     throw new AssertionError('fork-isolation: ' + problems.join('; '))
 }
-println '[verify] fork-isolation: Surefire\'s forkCount refused; the plugin\'s forkCount=2 gave a VM per class (two at once) and two shared VMs'
+println '[verify] fork-isolation: Surefire\'s forkCount refused; the plugin\'s forkCount=2 gave a VM per class (two at once) and two shared VMs in a Failsafe fork'
 return true

@@ -41,6 +41,10 @@ public final class SandboxConfig {
     private final Duration bootTimeout;
     private final ByteSize disk;
     private final int pids;
+
+    /** The largest limit on threads and processes a Linux kernel takes ({@code FUTEX_TID_MASK}). */
+    public static final int MAX_PIDS = 0x3fffffff;
+
     private final ByteSize outputLimit;
     private final Map<String, String> env;
     private final List<Mount> mounts;
@@ -190,6 +194,10 @@ public final class SandboxConfig {
     public SandboxConfig withPids(int pids) {
         if (pids < 64) {
             throw new IllegalArgumentException("pids must be at least 64, was " + pids);
+        }
+        if (pids > MAX_PIDS) {
+            throw new IllegalArgumentException(
+                    "pids must be at most " + MAX_PIDS + " (the Linux kernel's limit), was " + pids);
         }
         return change(b -> b.pids = pids);
     }

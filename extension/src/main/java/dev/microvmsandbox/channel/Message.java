@@ -36,6 +36,7 @@ import org.apiguardian.api.API;
     @JsonSubTypes.Type(value = Message.Attach.class, name = "attach"),
     @JsonSubTypes.Type(value = Message.Freeze.class, name = "freeze"),
     @JsonSubTypes.Type(value = Message.Frozen.class, name = "frozen"),
+    @JsonSubTypes.Type(value = Message.SetupFailed.class, name = "setup-failed"),
 })
 @API(status = API.Status.INTERNAL)
 public sealed interface Message {
@@ -84,6 +85,16 @@ public sealed interface Message {
      * warmupMillis}.
      */
     record Frozen(int id, String error, int warmedTests, long warmupMillis) implements Message {}
+
+    /**
+     * The sandbox's own setup from {@link Attach} failed ({@code error}: what it printed, cut
+     * short); the guest is not {@link Ready} and waits for the host to end it.
+     */
+    record SetupFailed(String error) implements Message {
+        public int id() {
+            return 0;
+        }
+    }
 
     /**
      * Something happened in the guest test run that request {@link #id()} started. {@link #uniqueId()}
@@ -188,9 +199,19 @@ public sealed interface Message {
      * take over from the host before it is {@link Ready}. A guest restored from a template was
      * booted for another sandbox, so it gets its own clock ({@code epochMillis}, the host's wall
      * clock), fresh kernel entropy ({@code entropy}, hex) and the host's classpath share
-     * ({@code classpath}: mount it and add the entries it lists to the agent's class path).
+     * ({@code classpath}: mount it and add the entries it lists to the agent's class path). Then
+     * the sandbox's own setup: its limit on threads and processes ({@code threadsMax}, 0 for the
+     * guest's own) and a shell script ({@code setup}, empty for none) that mounts its shares;
+     * {@link SetupFailed} if either fails.
      */
-    record Attach(int id, long epochMillis, String entropy, boolean classpath) implements Message {}
+    record Attach(int id, long epochMillis, String entropy, boolean classpath, int threadsMax, String setup)
+            implements Message {
+
+        /** Nothing of any sandbox's: a template's guest, or one that only fills an image store. */
+        public static Attach bare() {
+            return new Attach(0, 0, null, false, 0, "");
+        }
+    }
 
     /**
      * Prepare to be saved as a template: end what must not be in a snapshot, write disks out,

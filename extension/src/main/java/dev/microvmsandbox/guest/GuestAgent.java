@@ -162,6 +162,13 @@ public final class GuestAgent {
                 // there: the pull policy for preloaded images is named only where Testcontainers is
                 TestcontainersEnvironment.apply();
             }
+            try {
+                SandboxSetup.apply(attach.threadsMax(), attach.setup());
+            } catch (IOException e) {
+                // the sandbox's configuration, not the guest: the host ends this VM and says why
+                channel.send(new Message.SetupFailed(e.getMessage()));
+                return;
+            }
             PodmanProbe.awaitReady(channel);
         } catch (IOException | RuntimeException e) {
             // the host learns it from the console and the VM's end, as for any failed start

@@ -52,6 +52,8 @@ class SandboxConfigTest {
         SandboxConfig c = SandboxConfig.defaults();
         assertThatThrownBy(() -> c.withMemory("100m")).hasMessageContaining("at least 256m");
         assertThatThrownBy(() -> c.withCpus(0)).hasMessageContaining("between 1 and 64");
+        assertThatThrownBy(() -> c.withPids(63)).hasMessageContaining("at least 64");
+        assertThatThrownBy(() -> c.withPids(SandboxConfig.MAX_PIDS + 1)).hasMessageContaining("at most 1073741823");
         assertThatThrownBy(() -> c.withEnv(List.of("NOVALUE"))).hasMessageContaining("NAME=value");
         assertThatThrownBy(() -> c.withEnv("1BAD", "x")).hasMessageContaining("MY_VAR");
         assertThatThrownBy(() -> Mount.parse("/a:relative")).hasMessageContaining("absolute");

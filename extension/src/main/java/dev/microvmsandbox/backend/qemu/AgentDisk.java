@@ -5,7 +5,7 @@ import dev.microvmsandbox.hostfs.ContentDigest;
 import dev.microvmsandbox.hostfs.FileTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -116,7 +116,28 @@ final class AgentDisk {
         }
     }
 
-    /** Builds the disk in a folder of its own, then renames it into place (a concurrent maker's result is as good). */
+    /**
+     * Puts {@code image} in place as {@code disk} unless another maker did first, whose disk is kept:
+     * it is as good, and a template made meanwhile holds its size and time in its key, which a
+     * replaced file would orphan.
+     */
+    static void publish(Path image, Path disk) throws IOException {
+        try {
+            Files.createLink(disk, image); // link(2) never replaces
+        } catch (FileAlreadyExistsException e) {
+            // another maker's disk is there: keep it
+        } catch (UnsupportedOperationException | IOException e) {
+            if (!Files.exists(disk)) {
+                try {
+                    Files.move(image, disk);
+                } catch (FileAlreadyExistsException again) {
+                    // published meanwhile: keep it
+                }
+            }
+        }
+    }
+
+    /** Builds the disk in a folder of its own, then puts it into place (see {@link #publish}). */
     private static void make(Path dir, Path disk, List<Path> entries) throws IOException {
         Path work = Files.createTempDirectory(dir, "make-");
         try {
@@ -137,11 +158,7 @@ final class AgentDisk {
             Files.write(tree.resolve(ARGS_FILE), args, StandardCharsets.UTF_8);
             Path image = work.resolve("agent.ext4");
             mkfs(tree, image);
-            try {
-                Files.move(image, disk, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(image, disk, StandardCopyOption.REPLACE_EXISTING);
-            }
+            publish(image, disk);
         } finally {
             FileTree.delete(work);
         }

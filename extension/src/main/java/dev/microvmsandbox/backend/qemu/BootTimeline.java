@@ -58,8 +58,8 @@ final class BootTimeline {
     /**
      * The phases in order, each in milliseconds (absent when a step was not reported): the host's
      * preparation, qemu and firmware up to the guest kernel's start (host time to the hello less
-     * the guest's uptime then), the guest's steps, the wait for podman after the agent said hello,
-     * and the host's configuration of the ready guest.
+     * the guest's uptime then), the guest's steps, and the wait for podman (with the sandbox's own
+     * setup) after the agent said hello.
      */
     synchronized Map<String, Long> phases() {
         if (restored) {
@@ -83,8 +83,7 @@ final class BootTimeline {
         if (helloUp != null && readyUptime >= 0) {
             p.put("wait for podman", Math.max(0, readyUptime - helloUp));
         }
-        between(p, "host: configure guest", hostMarks.get("ready"), hostMarks.get("configured"));
-        between(p, "total", 0L, hostMarks.get("configured"));
+        between(p, "total", 0L, hostMarks.get("ready"));
         return p;
     }
 
@@ -103,9 +102,8 @@ final class BootTimeline {
         between(p, "qemu start", hostMarks.get("staged"), hostMarks.get("spawned"));
         between(p, "restore: monitor, incoming", hostMarks.get("spawned"), hostMarks.get("incoming"));
         between(p, "restore: state, resume, hello", hostMarks.get("incoming"), hostMarks.get("hello"));
-        between(p, "attach: clock, entropy, classpath", hostMarks.get("hello"), hostMarks.get("ready"));
-        between(p, "host: configure guest", hostMarks.get("ready"), hostMarks.get("configured"));
-        between(p, "total", 0L, hostMarks.get("configured"));
+        between(p, "attach: clock, entropy, classpath, setup", hostMarks.get("hello"), hostMarks.get("ready"));
+        between(p, "total", 0L, hostMarks.get("ready"));
         return p;
     }
 

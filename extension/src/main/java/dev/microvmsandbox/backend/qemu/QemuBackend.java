@@ -135,6 +135,7 @@ public final class QemuBackend implements Backend {
      * Restores the sandbox from its configuration's template (saving one first when there is none)
      * where templates are on and the configuration allows one, and boots it otherwise. A restore
      * that fails discards its template and falls back to a boot: a template never costs a sandbox.
+     * A sandbox whose own setup fails (its shares' mounts) fails as it is: its template is not at fault.
      */
     private static Sandbox startOn(
             String qemu, SandboxConfig config, GuestImage image, AcceleratorProbe.Choice choice) {
@@ -178,6 +179,8 @@ public final class QemuBackend implements Backend {
         }
         try {
             return QemuVm.restore(machine, config, template);
+        } catch (SandboxSetupFailure e) {
+            throw e; // this sandbox's setup, not the template: a boot would fail alike
         } catch (SandboxException e) {
             // in full: what the guest's console said is all there is to tell why
             store.discard(key, "restoring from it failed (the sandbox boots instead): " + e.getMessage());

@@ -125,8 +125,8 @@ final class QemuVm implements Sandbox {
                     new QemuCommandLine.Start.Boot());
             long deadline = vm.deadline(config.bootTimeout());
             vm.connect(deadline);
-            vm.attach(deadline, new Message.Attach(0, 0, null, true));
-            vm.configureGuest();
+            vm.attach(deadline, new Message.Attach(0, 0, null, true, config.pids(), vm.setupScript()));
+            vm.logPhases();
         });
     }
 
@@ -157,8 +157,13 @@ final class QemuVm implements Sandbox {
             vm.attach(
                     deadline,
                     new Message.Attach(
-                            0, System.currentTimeMillis(), HexFormat.of().formatHex(entropy), true));
-            vm.configureGuest();
+                            0,
+                            System.currentTimeMillis(),
+                            HexFormat.of().formatHex(entropy),
+                            true,
+                            config.pids(),
+                            vm.setupScript()));
+            vm.logPhases();
         });
     }
 
@@ -186,7 +191,7 @@ final class QemuVm implements Sandbox {
             long deadline = v.deadline(config.bootTimeout());
             try (QmpClient qmp = v.monitor(deadline)) {
                 v.connect(deadline);
-                v.attach(deadline, new Message.Attach(0, 0, null, false));
+                v.attach(deadline, Message.Attach.bare());
                 v.save(qmp, folder.resolve(Template.STATE), folder.resolve(Template.WARMUP));
             }
         });
@@ -219,7 +224,7 @@ final class QemuVm implements Sandbox {
                     new QemuCommandLine.Start.Boot());
             long deadline = v.deadline(config.bootTimeout());
             v.connect(deadline);
-            v.attach(deadline, new Message.Attach(0, 0, null, false));
+            v.attach(deadline, Message.Attach.bare());
             String podman =
                     "podman --root " + STORE_MOUNT + "/storage --runroot /run/store-build --storage-driver overlay";
             v.guestShell(
@@ -381,6 +386,9 @@ final class QemuVm implements Sandbox {
                     hello.complete(h);
                 } else if (message instanceof Message.Frozen f) {
                     frozen.complete(f);
+                } else if (message instanceof Message.SetupFailed f) {
+                    ready.completeExceptionally(new SandboxSetupFailure(
+                            "setting up sandbox " + id + " failed: " + HostLimits.guestText(f.error())));
                 }
             }
 
@@ -425,6 +433,9 @@ final class QemuVm implements Sandbox {
             kill(StopCause.HostAction.NOT_READY, "interrupted while waiting for the guest");
             throw bootFailure();
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof SandboxSetupFailure setup) {
+                throw setup; // the guest is up, the sandbox's own setup failed: the caller closes it
+            }
             // the channel ended before the guest was ready: the VM is going down, its cause says why
             throw bootFailure();
         }
@@ -514,16 +525,17 @@ final class QemuVm implements Sandbox {
         return "'" + text.replace("'", "'\\''") + "'";
     }
 
-    /** Limits and mounts that need a running guest. */
-    private void configureGuest() {
-        configureLimits();
-        timeline.mark("configured");
+    /** Where the start's time went, for the debug log. */
+    private void logPhases() {
         LOG.debug("{}: boot phases: {}", id, timeline.describe());
     }
 
-    private void configureLimits() {
-        StringBuilder script = new StringBuilder("set -e\n");
-        script.append("echo ").append(config.pids()).append(" > /proc/sys/kernel/threads-max\n");
+    /**
+     * What the agent runs once attached, before it is ready: the host-path share's layout and the
+     * extra shares' mounts, empty when there are none (the agent sets the thread limit itself).
+     */
+    private String setupScript() {
+        StringBuilder script = new StringBuilder();
         if (!config.hostPaths().isEmpty()) {
             script.append(HostPathStaging.guestLayout());
         }
@@ -537,13 +549,7 @@ final class QemuVm implements Sandbox {
                     .append(guestPath)
                     .append("'\n");
         }
-        // part of the boot, so bounded like it: a slow host slows both alike
-        CommandResult r = exec(Command.shell(script.toString()).withTimeout(config.bootTimeout()));
-        if (!r.succeeded()) {
-            close();
-            throw new SandboxException(
-                    "setting up sandbox " + id + " failed: " + r.stderr().strip());
-        }
+        return script.toString();
     }
 
     private Channel connectChannel(long deadline) {

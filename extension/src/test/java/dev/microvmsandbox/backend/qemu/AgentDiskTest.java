@@ -64,4 +64,26 @@ class AgentDiskTest {
         Path marker = again.file().resolveSibling(again.digest() + ".used");
         assertThat(Files.getLastModifiedTime(marker).toMillis()).isGreaterThan(System.currentTimeMillis() - HOUR);
     }
+
+    @Test
+    void aDiskAnotherMakerPublishedFirstIsKeptNotReplaced() throws Exception {
+        // two JVMs made the same disk at once: the second must not replace the first, whose size and
+        // time a template made meanwhile holds in its key
+        Path first = Files.writeString(tmp.resolve("first.ext4"), "the first maker's disk");
+        Path disk = tmp.resolve("digest.ext4");
+        AgentDisk.publish(first, disk);
+        FileTime published = FileTime.fromMillis(System.currentTimeMillis() - HOUR);
+        Files.setLastModifiedTime(disk, published);
+        Object inode = Files.readAttributes(disk, java.nio.file.attribute.BasicFileAttributes.class)
+                .fileKey();
+
+        Path second = Files.writeString(tmp.resolve("second.ext4"), "the second maker's disk");
+        AgentDisk.publish(second, disk);
+
+        assertThat(Files.readString(disk)).isEqualTo("the first maker's disk");
+        assertThat(Files.getLastModifiedTime(disk)).isEqualTo(published);
+        assertThat(Files.readAttributes(disk, java.nio.file.attribute.BasicFileAttributes.class)
+                        .fileKey())
+                .isEqualTo(inode);
+    }
 }

@@ -43,6 +43,7 @@ class QemuSandboxIT {
                 .start(WaitBounds.sandboxConfig()
                         .withMemory("2g")
                         .withEnv("GREETING", "hi")
+                        .withPids(3000)
                         .withMounts(List.of(new Mount(shared, "/mnt/shared")))
                         .withHostPaths(List.of(hostTree.resolve("classes"), hostTree.resolve("lib.jar")))
                         .withTimeout(WaitBounds.scaled(Duration.ofMinutes(20))));
@@ -66,6 +67,11 @@ class QemuSandboxIT {
         String hostKernel = new String(host.getInputStream().readAllBytes()).strip();
         assertThat(r.exitCode()).isZero();
         assertThat(r.stdout().strip()).isNotEmpty().isNotEqualTo(hostKernel);
+    }
+
+    @Test
+    void takesItsThreadLimit() {
+        assertThat(sh("cat /proc/sys/kernel/threads-max").stdout().strip()).isEqualTo("3000");
     }
 
     @Test

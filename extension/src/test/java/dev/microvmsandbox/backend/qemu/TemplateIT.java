@@ -1,11 +1,13 @@
 package dev.microvmsandbox.backend.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.microvmsandbox.backend.AgentClasspath;
 import dev.microvmsandbox.backend.Command;
 import dev.microvmsandbox.backend.CommandResult;
+import dev.microvmsandbox.backend.Mount;
 import dev.microvmsandbox.backend.Sandbox;
 import dev.microvmsandbox.backend.SandboxConfig;
 import dev.microvmsandbox.cli.CliProcess;
@@ -129,11 +131,31 @@ class TemplateIT {
         try (QemuVm a = start(config.withHostPaths(List.of(first)))) {
             assertThat(sh(a, "cat " + first)).isEqualTo("one");
         }
-        try (QemuVm b = start(config.withHostPaths(List.of(second)))) {
+        // the thread limit is not in the template's key either: each clone takes its own
+        try (QemuVm b = start(config.withHostPaths(List.of(second)).withPids(3333))) {
             assertThat(b.timeline().isRestore()).isTrue();
             assertThat(sh(b, "cat " + second + "; echo; test -e " + first + " || echo absent"))
                     .isEqualTo("two\nabsent");
+            assertThat(sh(b, "cat /proc/sys/kernel/threads-max")).isEqualTo("3333");
         }
+    }
+
+    @Test
+    void aCloneWhoseOwnSetupFailsSaysWhyAndItsTemplateStays(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        // a share the guest cannot mount: its folder would be in the guest kernel's own /proc
+        SandboxConfig config = config("1120m").withMounts(List.of(new Mount(tmp, "/proc/msb-share")));
+        assertThatThrownBy(() -> start(config))
+                .isInstanceOf(SandboxSetupFailure.class)
+                .hasMessageContaining("setting up sandbox")
+                .hasMessageContaining("/proc/msb-share");
+        // the template was made before the clone's setup failed, and is kept: not its fault
+        Template template = new Template(new TemplateStore(GuestImage.cacheDirectory())
+                .root()
+                .resolve(templateKey(config).hash()));
+        assertThat(template.sealed()).isTrue();
+        assertThat(template.problem(templateKey(config))).isEmpty();
+        assertThat(qemusNaming(template.directory())).isEmpty();
     }
 
     @Test
