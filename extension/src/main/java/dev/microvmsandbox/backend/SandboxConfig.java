@@ -35,16 +35,15 @@ public final class SandboxConfig {
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
 
+    /** The largest limit on threads and processes a Linux kernel takes ({@code FUTEX_TID_MASK}). */
+    public static final int MAX_PIDS = 0x3fffffff;
+
     private final ByteSize memory;
     private final int cpus;
     private final Duration timeout;
     private final Duration bootTimeout;
     private final ByteSize disk;
     private final int pids;
-
-    /** The largest limit on threads and processes a Linux kernel takes ({@code FUTEX_TID_MASK}). */
-    public static final int MAX_PIDS = 0x3fffffff;
-
     private final ByteSize outputLimit;
     private final Map<String, String> env;
     private final List<Mount> mounts;

@@ -403,7 +403,11 @@ final class QemuVm implements Sandbox {
         });
     }
 
-    /** Waits for the agent's hello, sends {@code attach}, waits until the guest is ready. */
+    /**
+     * Waits for the agent's hello, sends {@code attach}, waits until the guest is ready. A restored
+     * guest that said hello is restored: the sandbox's own setup (its host paths linked into the
+     * root, say) then has the boot timeout, as in a boot, not what is left of the restore's.
+     */
     private void attach(long deadline, Message.Attach attach) {
         await(hello, deadline, "the guest agent did not say hello");
         try {
@@ -412,7 +416,8 @@ final class QemuVm implements Sandbox {
             kill(StopCause.HostAction.NOT_READY, "the channel broke: " + e.getMessage());
             throw bootFailure();
         }
-        Message.Ready r = await(ready, deadline, "the guest was not ready");
+        long readyBy = timeline.isRestore() ? deadline(config.bootTimeout()) : deadline;
+        Message.Ready r = await(ready, readyBy, "the guest was not ready");
         LOG.info(
                 "{}: {} in {} ms ({}; podman API {})",
                 id,
