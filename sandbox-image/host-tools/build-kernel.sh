@@ -19,9 +19,13 @@ if [ "${1:-}" = --vmlinux ]; then PREBUILT=$(realpath "$2"); shift 2; fi
 case $# in
     1) IMAGE=$("$HERE/../build.sh" | tail -1); OUT=$1 ;;
     2) IMAGE=$1; OUT=$2 ;;
-    *) echo "usage: $0 [GUEST_IMAGE_DIR] OUT_DIR" >&2; exit 2 ;;
+    *) echo "usage: $0 [--vmlinux FILE] [GUEST_IMAGE_DIR] OUT_DIR" >&2; exit 2 ;;
 esac
 [ -f "$IMAGE/manifest.json" ] || { echo "[build-kernel] no guest image in $IMAGE" >&2; exit 1; }
+# OUT is replaced at the end: only ever an image this script wrote
+if [ -e "$OUT" ] && ! grep -qs '"hash":"[0-9a-f]*-msb"' "$OUT/manifest.json"; then
+    echo "[build-kernel] $OUT exists and is not a guest image this script wrote: not replacing it" >&2; exit 1
+fi
 # what the guest loads: the initramfs's modules and what podman and netavark load for a
 # container with a published port (bridge, veth, nf_tables and the iptables compatibility)
 MODULES="virtio_mmio virtio_blk virtio_console virtio_rng virtio_balloon virtio_ring virtio
