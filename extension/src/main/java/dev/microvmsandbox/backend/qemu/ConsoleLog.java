@@ -95,21 +95,9 @@ final class ConsoleLog {
         }
 
         private void emit() {
-            reader.line(clean(new String(line, 0, length, StandardCharsets.UTF_8)));
+            reader.line(HostLimits.clean(new String(line, 0, length, StandardCharsets.UTF_8)));
             length = 0;
         }
-    }
-
-    /** Without control characters (ESC sequences lose their ESC), newlines kept. */
-    private static String clean(String text) {
-        StringBuilder kept = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\n' || (c >= 0x20 && c != 0x7f) || c == '\t') {
-                kept.append(c);
-            }
-        }
-        return kept.toString();
     }
 
     private synchronized void append(byte[] buf, int n) {
@@ -125,7 +113,7 @@ final class ConsoleLog {
         for (int i = 0; i < size; i++) {
             copy[i] = ring[(int) ((total - size + i) % TAIL_BYTES)];
         }
-        String text = clean(new String(copy, StandardCharsets.UTF_8));
+        String text = HostLimits.clean(new String(copy, StandardCharsets.UTF_8));
         String[] lines = text.split("\n");
         int from = Math.max(0, lines.length - maxLines);
         return java.util.Arrays.stream(lines, from, lines.length)
