@@ -7,11 +7,11 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The host's read-only classpath share ({@value #TAG}, at {@value #DIR}) and the agent's class
@@ -129,20 +129,20 @@ final class ClasspathShare {
 
     private static void mount() throws IOException, InterruptedException {
         Files.createDirectories(Path.of(DIR));
-        Process p = new ProcessBuilder(
-                        "mount",
-                        "-t",
-                        "9p",
-                        "-o",
-                        "trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro",
-                        TAG,
-                        DIR)
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IOException("cannot mount the classpath share " + TAG + " at " + DIR + ": " + out);
+        try {
+            GuestCommand.run(
+                    List.of(
+                            "mount",
+                            "-t",
+                            "9p",
+                            "-o",
+                            "trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro",
+                            TAG,
+                            DIR),
+                    new byte[0],
+                    Duration.ofSeconds(60));
+        } catch (IOException e) {
+            throw new IOException("cannot mount the classpath share " + TAG + " at " + DIR + ": " + e.getMessage(), e);
         }
     }
 }

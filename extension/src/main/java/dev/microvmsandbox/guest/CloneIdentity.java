@@ -1,11 +1,11 @@
 package dev.microvmsandbox.guest;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -30,16 +30,13 @@ final class CloneIdentity {
         if (epochMillis <= 0 || entropyHex == null || !HEX.matcher(entropyHex).matches()) {
             throw new IOException("the host sent no valid clock and entropy");
         }
-        Process p = new ProcessBuilder("/usr/bin/perl", RESEED)
-                .redirectErrorStream(true)
-                .start();
-        try (OutputStream in = p.getOutputStream()) {
-            in.write((epochMillis + " " + entropyHex + "\n").getBytes(StandardCharsets.US_ASCII));
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IOException("reseeding the guest failed: " + out);
+        try {
+            GuestCommand.run(
+                    List.of("/usr/bin/perl", RESEED),
+                    (epochMillis + " " + entropyHex + "\n").getBytes(StandardCharsets.US_ASCII),
+                    Duration.ofSeconds(30));
+        } catch (IOException e) {
+            throw new IOException("reseeding the guest failed: " + e.getMessage(), e);
         }
         reseedJvm();
     }

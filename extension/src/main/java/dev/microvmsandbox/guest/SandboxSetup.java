@@ -1,11 +1,10 @@
 package dev.microvmsandbox.guest;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * A sandbox's own setup, taken when the host attaches and before the guest is ready: the kernel's
@@ -16,8 +15,8 @@ import java.nio.file.Path;
 final class SandboxSetup {
 
     static final Path THREADS_MAX = Path.of("/proc/sys/kernel/threads-max");
-    /** What of the script's output goes into the failure the host reads. */
-    static final int MAX_OUTPUT = 4096;
+    /** How long the script may take: the host's own limit on a sandbox's start is the boot timeout. */
+    static final Duration LIMIT = Duration.ofMinutes(10);
 
     private SandboxSetup() {}
 
@@ -29,18 +28,6 @@ final class SandboxSetup {
         if (script == null || script.isBlank()) {
             return;
         }
-        Process p = new ProcessBuilder("/bin/sh", "-e", "-c", script)
-                .redirectErrorStream(true)
-                .start();
-        p.getOutputStream().close();
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            out = new String(in.readNBytes(MAX_OUTPUT), StandardCharsets.UTF_8);
-            in.transferTo(OutputStream.nullOutputStream());
-        }
-        int exit = p.waitFor();
-        if (exit != 0) {
-            throw new IOException("exit code " + exit + ": " + out.strip());
-        }
+        GuestCommand.run(List.of("/bin/sh", "-e", "-c", script), new byte[0], LIMIT);
     }
 }

@@ -37,6 +37,6 @@ class SandboxSetupTest {
         assertThatThrownBy(() -> SandboxSetup.apply(0, "head -c 1000000 /dev/zero | tr '\\0' x; exit 3"))
                 .isInstanceOf(IOException.class)
                 .hasMessageStartingWith("exit code 3: xxx")
-                .satisfies(e -> assertThat(e.getMessage()).hasSize("exit code 3: ".length() + SandboxSetup.MAX_OUTPUT));
+                .satisfies(e -> assertThat(e.getMessage()).hasSize("exit code 3: ".length() + GuestCommand.MAX_OUTPUT));
     }
 }

@@ -13,25 +13,41 @@ import org.junit.jupiter.api.Test;
 /**
  * The agent's JVM gives back the heap a test run grew: a JVM with exactly the agent's options
  * (this host's Java, the same major version as the guest's, sized as a default guest's) grows its heap, drops what it held,
- * and after the agent's end-of-run step commits a fraction of it.
+ * and after the agent's end-of-run step commits a fraction of it: less than a plain full collection
+ * leaves committed over the same live data, with the heap's free-space bounds back as they were.
  */
 class AgentHeapTest {
 
     @Test
     void aHeapARunGrewShrinksToWhatIsLive() throws Exception {
-        long[] committed = probe(512);
-        assertThat(committed[0]).as("committed after holding 512 MiB").isGreaterThan(512L << 20);
-        assertThat(committed[2]).as("collected").isEqualTo(1);
-        assertThat(committed[1]).as("committed after the end-of-run step").isLessThan(committed[0] / 4);
+        Probe released = probe(512, 0, "release");
+        assertThat(released.grown()).as("committed after holding 512 MiB").isGreaterThan(512L << 20);
+        assertThat(released.collected()).as("collected").isTrue();
+        assertThat(released.after()).as("committed after the end-of-run step").isLessThan(released.grown() / 4);
+    }
+
+    @Test
+    void theEndOfRunStepLeavesLessOfTheHeapFreeThanAPlainCollection() throws Exception {
+        Probe plain = probe(768, 64, "plain");
+        Probe released = probe(768, 64, "release");
+        assertThat(released.after())
+                .as(
+                        "committed over 64 MiB live: after the end-of-run step, against %d MiB after a plain collection",
+                        plain.after() >> 20)
+                .isLessThan(plain.after() * 6 / 10);
+        assertThat(released.bounds()).as("the free-space bounds after the step").isEqualTo(plain.bounds());
+        assertThat(released.bounds()).as("the JVM's own bounds").isEqualTo("40 70");
     }
 
     @Test
     void aRunThatNeverGrewTheHeapCostsNoCollection() throws Exception {
-        assertThat(probe(0)[2]).as("collected").isEqualTo(0);
+        assertThat(probe(0, 0, "release").collected()).as("collected").isFalse();
     }
 
-    /** Committed bytes before and after, and 1 if the step collected. */
-    private static long[] probe(int mebibytes) throws Exception {
+    /** Committed bytes before and after, whether the step collected, and the bounds it left. */
+    private record Probe(long grown, long after, boolean collected, String bounds) {}
+
+    private static Probe probe(int mebibytes, int liveMebibytes, String mode) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(AgentDisk.JVM_OPTIONS);
@@ -41,16 +57,22 @@ class AgentHeapTest {
                 "-cp",
                 System.getProperty("java.class.path"),
                 IdleHeapProbe.class.getName(),
-                Integer.toString(mebibytes)));
+                Integer.toString(mebibytes),
+                Integer.toString(liveMebibytes),
+                mode));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
-        String line = out.lines()
-                .filter(l -> l.startsWith("committed "))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError(out));
-        String[] f = line.split(" ");
-        return new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Boolean.parseBoolean(f[3]) ? 1 : 0};
+        String[] f = line(out, "committed ").split(" ");
+        return new Probe(
+                Long.parseLong(f[1]),
+                Long.parseLong(f[2]),
+                Boolean.parseBoolean(f[3]),
+                line(out, "bounds ").substring("bounds ".length()));
+    }
+
+    private static String line(String out, String prefix) {
+        return out.lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow(() -> new AssertionError(out));
     }
 }
