@@ -62,10 +62,15 @@ public sealed interface Message {
         }
     }
 
-    /** podman's API answers; the sandbox is ready for work. {@code uptimeMillis}: the guest's uptime then. */
-    record Ready(long podmanMillis, String podmanVersion, long uptimeMillis) implements Message {
+    /**
+     * podman's API answers; the sandbox is ready for work. {@code uptimeMillis}: the guest's uptime
+     * then; {@code attachSteps}: how long each step of the attach took, in milliseconds, for the
+     * host's breakdown of a start (diagnostics only).
+     */
+    record Ready(long podmanMillis, String podmanVersion, long uptimeMillis, Map<String, Long> attachSteps)
+            implements Message {
         public Ready(long podmanMillis, String podmanVersion) {
-            this(podmanMillis, podmanVersion, 0);
+            this(podmanMillis, podmanVersion, 0, Map.of());
         }
 
         public int id() {

@@ -104,7 +104,7 @@ public final class GuestAgent {
         if (stdio) {
             inBackground("ready", () -> {
                 try {
-                    PodmanProbe.awaitReady(channel);
+                    PodmanProbe.awaitReady(channel, Map.of());
                 } catch (IOException e) {
                     CONSOLE.println("agent: cannot say the sandbox is ready: " + e.getMessage());
                 } catch (InterruptedException e) {
@@ -153,23 +153,28 @@ public final class GuestAgent {
 
     private void attach(Message.Attach attach) {
         try {
+            AttachSteps steps = new AttachSteps();
             if (attach.epochMillis() > 0) {
                 CloneIdentity.take(attach.epochMillis(), attach.entropy());
+                steps.done("identity");
             }
             if (attach.classpath()) {
                 ClasspathShare.attach();
+                steps.done("classpath");
                 // again, now that the test class path (and Testcontainers, if the tests use it) is
                 // there: the pull policy for preloaded images is named only where Testcontainers is
                 TestcontainersEnvironment.apply();
+                steps.done("testcontainers");
             }
             try {
                 SandboxSetup.apply(attach.threadsMax(), attach.setup());
+                steps.done("setup");
             } catch (IOException e) {
                 // the sandbox's configuration, not the guest: the host ends this VM and says why
                 channel.send(new Message.SetupFailed(e.getMessage()));
                 return;
             }
-            PodmanProbe.awaitReady(channel);
+            PodmanProbe.awaitReady(channel, steps.millis());
         } catch (IOException | RuntimeException e) {
             // the host learns it from the console and the VM's end, as for any failed start
             CONSOLE.println("msb: MSB-FAIL attach: " + e.getMessage());

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Map;
 
 /** Tells the host the sandbox is ready once podman's Docker API answers {@code /_ping}. */
 final class PodmanProbe {
@@ -23,13 +24,17 @@ final class PodmanProbe {
         return Path.of(s == null || s.isBlank() ? DEFAULT_SOCKET : s);
     }
 
-    /** Waits until podman's API answers, then tells the host the sandbox is ready. */
-    static void awaitReady(Channel channel) throws IOException, InterruptedException {
+    /**
+     * Waits until podman's API answers, then tells the host the sandbox is ready, with how long the
+     * attach's steps took ({@code attachSteps}, milliseconds by step).
+     */
+    static void awaitReady(Channel channel, Map<String, Long> attachSteps) throws IOException, InterruptedException {
         long start = System.nanoTime();
         while (channel.isOpen()) {
             String version = ping(socket());
             if (version != null) {
-                channel.send(new Message.Ready((System.nanoTime() - start) / 1_000_000, version, GuestUptime.millis()));
+                channel.send(new Message.Ready(
+                        (System.nanoTime() - start) / 1_000_000, version, GuestUptime.millis(), attachSteps));
                 return;
             }
             Thread.sleep(50);

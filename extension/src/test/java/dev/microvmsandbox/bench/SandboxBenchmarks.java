@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.reporting.ReportEntry;
+import org.junit.platform.engine.support.descriptor.ClassSource;
 import org.junit.platform.launcher.EngineFilter;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
@@ -35,15 +36,29 @@ import org.junit.platform.launcher.core.LauncherFactory;
  *   <li>nested containers: Redis started with podman directly and through Testcontainers in the guest;</li>
  *   <li>image preload time per MiB.</li>
  * </ul>
- * Run: {@code mvn -pl extension -Pbench test-compile exec:exec@sandbox} (from the repository root).
+ * Run: {@code mvn -pl extension -Pbench test-compile exec:exec@sandbox} (from the repository root;
+ * {@code -Dsandbox.only=class} for the first part only).
  */
 public final class SandboxBenchmarks {
 
+    /** With an argument other than {@code all}, only that part: {@code class}, {@code containers} or {@code preload}. */
     public static void main(String[] args) throws Exception {
-        Path redis = redisArchive();
-        classOverhead();
-        nestedContainers(redis);
-        preloadPerMiB(redis);
+        String only = args.length > 0 && !args[0].equals("all") ? args[0] : "";
+        if (!List.of("", "class", "containers", "preload").contains(only)) {
+            throw new IllegalArgumentException("unknown part " + only + "; use class, containers or preload");
+        }
+        if (only.isEmpty() || only.equals("class")) {
+            classOverhead();
+        }
+        if (only.isEmpty() || !only.equals("class")) {
+            Path redis = redisArchive();
+            if (!only.equals("preload")) {
+                nestedContainers(redis);
+            }
+            if (!only.equals("containers")) {
+                preloadPerMiB(redis);
+            }
+        }
     }
 
     private static void classOverhead() {
@@ -57,6 +72,9 @@ public final class SandboxBenchmarks {
                 sandboxed.totalMillis - second, sandboxed.totalMillis);
         System.out.printf("trivial class, sandboxed, VM already running: %6d ms%n", second);
         System.out.printf("  (first class's own time after the boot:     %6d ms)%n", first);
+        System.out.printf(
+                "  (engine run before the first class started:  %6d ms, after the last class ended: %d ms)%n",
+                sandboxed.beforeFirstClassMillis(), sandboxed.afterLastClassMillis());
     }
 
     private static void nestedContainers(Path redis) throws IOException {
@@ -108,9 +126,10 @@ public final class SandboxBenchmarks {
         }
         LauncherDiscoveryRequest built = request.build();
         Timings timings = new Timings();
-        long t0 = System.nanoTime();
+        timings.runStarted = System.nanoTime();
         launcher.execute(built, timings);
-        timings.totalMillis = (System.nanoTime() - t0) / 1_000_000;
+        timings.runEnded = System.nanoTime();
+        timings.totalMillis = (timings.runEnded - timings.runStarted) / 1_000_000;
         return timings;
     }
 
@@ -120,19 +139,39 @@ public final class SandboxBenchmarks {
         final List<String> failures = new ArrayList<>();
         final StringBuffer output = new StringBuffer();
         long totalMillis;
+        long runStarted;
+        long runEnded;
+        volatile long firstClassStarted;
+        volatile long lastClassEnded;
+
+        long beforeFirstClassMillis() {
+            return (firstClassStarted - runStarted) / 1_000_000;
+        }
+
+        long afterLastClassMillis() {
+            return (runEnded - lastClassEnded) / 1_000_000;
+        }
 
         @Override
         public void executionStarted(TestIdentifier id) {
-            started.put(id.getUniqueId(), System.nanoTime());
+            long now = System.nanoTime();
+            started.put(id.getUniqueId(), now);
+            if (firstClassStarted == 0
+                    && id.getSource().filter(s -> s instanceof ClassSource).isPresent()) {
+                firstClassStarted = now;
+            }
         }
 
         @Override
         public void executionFinished(TestIdentifier id, TestExecutionResult result) {
             Long t0 = started.get(id.getUniqueId());
             id.getSource()
-                    .filter(s -> s instanceof org.junit.platform.engine.support.descriptor.ClassSource)
-                    .map(s -> ((org.junit.platform.engine.support.descriptor.ClassSource) s).getClassName())
-                    .ifPresent(name -> classMillis.put(name, (System.nanoTime() - t0) / 1_000_000));
+                    .filter(s -> s instanceof ClassSource)
+                    .map(s -> ((ClassSource) s).getClassName())
+                    .ifPresent(name -> {
+                        lastClassEnded = System.nanoTime();
+                        classMillis.put(name, (lastClassEnded - t0) / 1_000_000);
+                    });
             if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
                 failures.add(id.getDisplayName() + ": "
                         + result.getThrowable().map(Throwable::toString).orElse("?"));

@@ -1,5 +1,6 @@
 package dev.microvmsandbox.backend.qemu;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,8 +9,9 @@ import java.util.stream.Collectors;
 
 /**
  * Where one boot's time went: host steps timed here, guest steps from the guest's uptime at each
- * step (sent with the agent's hello). The guest's numbers are diagnostics: anything outside the
- * known steps or a day's range is dropped, and nothing but logs and benchmarks read them.
+ * step (sent with the agent's hello), and how long each step of the attach took (sent with its
+ * ready). The guest's numbers are diagnostics: anything outside the known steps or a day's range
+ * is dropped, and nothing but logs and benchmarks read them.
  */
 final class BootTimeline {
 
@@ -17,11 +19,19 @@ final class BootTimeline {
     static final List<String> GUEST_STEPS =
             List.of("initramfs", "root", "bootstrap", "podman", "agent", "jvm", "hello");
 
+    /** The attach's steps, as the agent names them, and the phase each is shown as. */
+    static final Map<String, String> ATTACH_STEPS = orderedMap(
+            "identity", "attach: clock, entropy",
+            "classpath", "attach: classpath",
+            "testcontainers", "attach: Testcontainers settings",
+            "setup", "attach: setup");
+
     private static final long DAY_MILLIS = 24L * 3600 * 1000;
 
     private final long start = System.nanoTime();
     private final Map<String, Long> hostMarks = new LinkedHashMap<>();
     private volatile Map<String, Long> guestSteps = Map.of();
+    private volatile Map<String, Long> attachSteps = Map.of();
     private volatile long readyUptime = -1;
     private volatile boolean restored;
 
@@ -39,16 +49,24 @@ final class BootTimeline {
     }
 
     void guestSteps(Map<String, Long> steps) {
+        guestSteps = kept(steps, GUEST_STEPS);
+    }
+
+    void attachSteps(Map<String, Long> steps) {
+        attachSteps = kept(steps, ATTACH_STEPS.keySet());
+    }
+
+    private static Map<String, Long> kept(Map<String, Long> steps, Iterable<String> known) {
         Map<String, Long> kept = new LinkedHashMap<>();
         if (steps != null) {
-            for (String name : GUEST_STEPS) {
+            for (String name : known) {
                 Long v = steps.get(name);
                 if (v != null && v >= 0 && v < DAY_MILLIS) {
                     kept.put(name, v);
                 }
             }
         }
-        guestSteps = Map.copyOf(kept);
+        return Map.copyOf(kept);
     }
 
     void readyUptime(long millis) {
@@ -102,9 +120,33 @@ final class BootTimeline {
         between(p, "qemu start", hostMarks.get("staged"), hostMarks.get("spawned"));
         between(p, "restore: monitor, incoming", hostMarks.get("spawned"), hostMarks.get("incoming"));
         between(p, "restore: state, resume, hello", hostMarks.get("incoming"), hostMarks.get("hello"));
-        between(p, "attach: clock, entropy, classpath, setup", hostMarks.get("hello"), hostMarks.get("ready"));
-        between(p, "total", 0L, hostMarks.get("ready"));
+        Long hello = hostMarks.get("hello");
+        Long ready = hostMarks.get("ready");
+        Map<String, Long> steps = attachSteps;
+        if (steps.isEmpty() || hello == null || ready == null) {
+            between(p, "attach: clock, entropy, classpath, setup", hello, ready);
+        } else {
+            long stepsMillis = 0;
+            for (Map.Entry<String, String> step : ATTACH_STEPS.entrySet()) {
+                Long v = steps.get(step.getKey());
+                if (v != null) {
+                    p.put(step.getValue(), v);
+                    stepsMillis += v;
+                }
+            }
+            // the message's way both ways and podman's answer: what the steps do not account for
+            p.put("attach: the rest (channel, podman)", Math.max(0, ready - hello - stepsMillis));
+        }
+        between(p, "total", 0L, ready);
         return p;
+    }
+
+    private static Map<String, String> orderedMap(String... keysAndValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return Collections.unmodifiableMap(m);
     }
 
     /** podman's own start to ready, which overlaps the agent's start. */

@@ -378,6 +378,7 @@ final class QemuVm implements Sandbox {
                 if (message instanceof Message.Ready r) {
                     timeline.mark("ready");
                     timeline.readyUptime(r.uptimeMillis());
+                    timeline.attachSteps(r.attachSteps());
                     ready.complete(r);
                 } else if (message instanceof Message.Hello h) {
                     timeline.mark("hello");

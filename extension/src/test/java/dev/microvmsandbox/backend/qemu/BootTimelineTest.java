@@ -57,4 +57,39 @@ class BootTimelineTest {
         t.mark("ready");
         assertThat(t.phases()).containsKey("total").doesNotContainKey("kernel");
     }
+
+    @Test
+    void breaksARestoresAttachIntoTheStepsTheAgentTimed() {
+        BootTimeline t = new BootTimeline();
+        t.restored();
+        t.mark("hello");
+        t.mark("ready");
+        Map<String, Long> steps = new LinkedHashMap<>();
+        steps.put("setup", 40L);
+        steps.put("identity", 600L);
+        steps.put("classpath", 400L);
+        steps.put("/etc/passwd", 1L);
+        steps.put("testcontainers", -3L);
+        t.attachSteps(steps);
+
+        assertThat(t.phases())
+                .containsEntry("attach: clock, entropy", 600L)
+                .containsEntry("attach: classpath", 400L)
+                .containsEntry("attach: setup", 40L)
+                .containsKey("attach: the rest (channel, podman)")
+                .doesNotContainKeys("attach: Testcontainers settings", "attach: clock, entropy, classpath, setup");
+        assertThat(t.phases().keySet())
+                .containsSubsequence("attach: clock, entropy", "attach: classpath", "attach: setup", "total");
+        assertThat(t.phases().get("attach: the rest (channel, podman)")).isNotNegative();
+    }
+
+    @Test
+    void aRestoreWhoseAgentTimedNoStepsKeepsOneAttachPhase() {
+        BootTimeline t = new BootTimeline();
+        t.restored();
+        t.mark("hello");
+        t.mark("ready");
+        t.attachSteps(null);
+        assertThat(t.phases()).containsKey("attach: clock, entropy, classpath, setup");
+    }
 }
