@@ -63,7 +63,7 @@ final class IdleHeap {
 
     /**
      * A full collection that sizes the heap with at most {@link #RELEASE_MAX_FREE_PERCENT}% free. A
-     * JVM whose bounds cannot be changed (not HotSpot) just collects.
+     * JVM whose bounds cannot be read or changed just collects.
      */
     static void collectTightly() {
         HotSpotDiagnosticMXBean vm;
@@ -73,7 +73,8 @@ final class IdleHeap {
             vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
             min = vm.getVMOption(MIN_FREE).getValue();
             max = vm.getVMOption(MAX_FREE).getValue();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // not HotSpot, or a Java without the jdk.management module
             System.gc();
             return;
         }
