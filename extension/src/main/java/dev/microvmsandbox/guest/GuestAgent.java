@@ -104,7 +104,7 @@ public final class GuestAgent {
         if (stdio) {
             inBackground("ready", () -> {
                 try {
-                    PodmanProbe.awaitReady(channel, Map.of());
+                    PodmanProbe.awaitReady(channel, new AttachSteps());
                 } catch (IOException e) {
                     CONSOLE.println("agent: cannot say the sandbox is ready: " + e.getMessage());
                 } catch (InterruptedException e) {
@@ -174,7 +174,7 @@ public final class GuestAgent {
                 channel.send(new Message.SetupFailed(e.getMessage()));
                 return;
             }
-            PodmanProbe.awaitReady(channel, steps.millis());
+            PodmanProbe.awaitReady(channel, steps);
         } catch (IOException | RuntimeException e) {
             // the host learns it from the console and the VM's end, as for any failed start
             CONSOLE.println("msb: MSB-FAIL attach: " + e.getMessage());

@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
 
 /** Tells the host the sandbox is ready once podman's Docker API answers {@code /_ping}. */
 final class PodmanProbe {
@@ -26,15 +25,16 @@ final class PodmanProbe {
 
     /**
      * Waits until podman's API answers, then tells the host the sandbox is ready, with how long the
-     * attach's steps took ({@code attachSteps}, milliseconds by step).
+     * attach's steps took, this wait the last of them.
      */
-    static void awaitReady(Channel channel, Map<String, Long> attachSteps) throws IOException, InterruptedException {
+    static void awaitReady(Channel channel, AttachSteps steps) throws IOException, InterruptedException {
         long start = System.nanoTime();
         while (channel.isOpen()) {
             String version = ping(socket());
             if (version != null) {
+                steps.done("podman");
                 channel.send(new Message.Ready(
-                        (System.nanoTime() - start) / 1_000_000, version, GuestUptime.millis(), attachSteps));
+                        (System.nanoTime() - start) / 1_000_000, version, GuestUptime.millis(), steps.millis()));
                 return;
             }
             Thread.sleep(50);

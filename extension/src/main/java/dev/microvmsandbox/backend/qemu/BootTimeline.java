@@ -24,7 +24,8 @@ final class BootTimeline {
             "identity", "attach: clock, entropy",
             "classpath", "attach: classpath",
             "testcontainers", "attach: Testcontainers settings",
-            "setup", "attach: setup");
+            "setup", "attach: setup",
+            "podman", "attach: podman answers");
 
     private static final long DAY_MILLIS = 24L * 3600 * 1000;
 
@@ -134,8 +135,8 @@ final class BootTimeline {
                     stepsMillis += v;
                 }
             }
-            // the message's way both ways and podman's answer: what the steps do not account for
-            p.put("attach: the rest (channel, podman)", Math.max(0, ready - hello - stepsMillis));
+            // what the steps do not account for: the messages' way both ways
+            p.put("attach: the rest (the messages' way)", Math.max(0, ready - hello - stepsMillis));
         }
         between(p, "total", 0L, ready);
         return p;
