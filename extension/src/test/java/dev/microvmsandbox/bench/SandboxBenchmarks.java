@@ -43,33 +43,35 @@ public final class SandboxBenchmarks {
 
     /** With an argument other than {@code all}, only that part: {@code class}, {@code containers} or {@code preload}. */
     public static void main(String[] args) throws Exception {
-        String only = args.length > 0 && !args[0].equals("all") ? args[0] : "";
-        if (!List.of("", "class", "containers", "preload").contains(only)) {
+        List<String> all = List.of("class", "containers", "preload");
+        String only = args.length > 0 ? args[0] : "all";
+        if (!only.equals("all") && !all.contains(only)) {
             throw new IllegalArgumentException("unknown part " + only + "; use class, containers or preload");
         }
-        if (only.isEmpty() || only.equals("class")) {
+        List<String> parts = only.equals("all") ? all : List.of(only);
+        if (parts.contains("class")) {
             classOverhead();
         }
-        if (only.isEmpty() || !only.equals("class")) {
+        if (parts.contains("containers") || parts.contains("preload")) {
             Path redis = redisArchive();
-            if (!only.equals("preload")) {
+            if (parts.contains("containers")) {
                 nestedContainers(redis);
             }
-            if (!only.equals("containers")) {
+            if (parts.contains("preload")) {
                 preloadPerMiB(redis);
             }
         }
     }
 
     private static void classOverhead() {
-        long plain = run("junit-jupiter", false, TrivialBenchFixture.class).totalMillis;
+        long plain = run("junit-jupiter", false, TrivialBenchFixture.class).totalMillis();
         Timings sandboxed = run("microvm-sandbox", true, TrivialBenchFixture.class, TrivialBenchFixtureAgain.class);
         long first = sandboxed.classMillis.get(TrivialBenchFixture.class.getName());
         long second = sandboxed.classMillis.get(TrivialBenchFixtureAgain.class.getName());
         System.out.printf("trivial class, plain on the host:             %6d ms%n", plain);
         System.out.printf(
                 "trivial class, sandboxed, boot included:      %6d ms (whole engine run: %d ms)%n",
-                sandboxed.totalMillis - second, sandboxed.totalMillis);
+                sandboxed.totalMillis() - second, sandboxed.totalMillis());
         System.out.printf("trivial class, sandboxed, VM already running: %6d ms%n", second);
         System.out.printf("  (first class's own time after the boot:     %6d ms)%n", first);
         System.out.printf(
@@ -129,7 +131,6 @@ public final class SandboxBenchmarks {
         timings.runStarted = System.nanoTime();
         launcher.execute(built, timings);
         timings.runEnded = System.nanoTime();
-        timings.totalMillis = (timings.runEnded - timings.runStarted) / 1_000_000;
         return timings;
     }
 
@@ -138,11 +139,14 @@ public final class SandboxBenchmarks {
         final Map<String, Long> classMillis = new ConcurrentHashMap<>();
         final List<String> failures = new ArrayList<>();
         final StringBuffer output = new StringBuffer();
-        long totalMillis;
         long runStarted;
         long runEnded;
         volatile long firstClassStarted;
         volatile long lastClassEnded;
+
+        long totalMillis() {
+            return (runEnded - runStarted) / 1_000_000;
+        }
 
         long beforeFirstClassMillis() {
             return (firstClassStarted - runStarted) / 1_000_000;

@@ -1,6 +1,5 @@
 package dev.microvmsandbox.backend.qemu;
 
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,13 +18,16 @@ final class BootTimeline {
     static final List<String> GUEST_STEPS =
             List.of("initramfs", "root", "bootstrap", "podman", "agent", "jvm", "hello");
 
-    /** The attach's steps, as the agent names them, and the phase each is shown as. */
-    static final Map<String, String> ATTACH_STEPS = orderedMap(
-            "identity", "attach: clock, entropy",
-            "classpath", "attach: classpath",
-            "testcontainers", "attach: Testcontainers settings",
-            "setup", "attach: setup",
-            "podman", "attach: podman answers");
+    /** A step of the attach, as the agent names it, and the phase it is shown as. */
+    record AttachStep(String name, String phase) {}
+
+    /** The attach's steps in the order the agent takes them. */
+    static final List<AttachStep> ATTACH_STEPS = List.of(
+            new AttachStep("identity", "attach: clock, entropy"),
+            new AttachStep("classpath", "attach: classpath"),
+            new AttachStep("testcontainers", "attach: Testcontainers settings"),
+            new AttachStep("setup", "attach: setup"),
+            new AttachStep("podman", "attach: podman answers"));
 
     private static final long DAY_MILLIS = 24L * 3600 * 1000;
 
@@ -54,10 +56,10 @@ final class BootTimeline {
     }
 
     void attachSteps(Map<String, Long> steps) {
-        attachSteps = kept(steps, ATTACH_STEPS.keySet());
+        attachSteps = kept(steps, ATTACH_STEPS.stream().map(AttachStep::name).toList());
     }
 
-    private static Map<String, Long> kept(Map<String, Long> steps, Iterable<String> known) {
+    private static Map<String, Long> kept(Map<String, Long> steps, List<String> known) {
         Map<String, Long> kept = new LinkedHashMap<>();
         if (steps != null) {
             for (String name : known) {
@@ -128,10 +130,10 @@ final class BootTimeline {
             between(p, "attach: clock, entropy, classpath, setup", hello, ready);
         } else {
             long stepsMillis = 0;
-            for (Map.Entry<String, String> step : ATTACH_STEPS.entrySet()) {
-                Long v = steps.get(step.getKey());
+            for (AttachStep step : ATTACH_STEPS) {
+                Long v = steps.get(step.name());
                 if (v != null) {
-                    p.put(step.getValue(), v);
+                    p.put(step.phase(), v);
                     stepsMillis += v;
                 }
             }
@@ -140,14 +142,6 @@ final class BootTimeline {
         }
         between(p, "total", 0L, ready);
         return p;
-    }
-
-    private static Map<String, String> orderedMap(String... keysAndValues) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            m.put(keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return Collections.unmodifiableMap(m);
     }
 
     /** podman's own start to ready, which overlaps the agent's start. */

@@ -64,14 +64,13 @@ class BootTimelineTest {
         t.restored();
         t.mark("hello");
         t.mark("ready");
-        Map<String, Long> steps = new LinkedHashMap<>();
-        steps.put("setup", 40L);
-        steps.put("identity", 600L);
-        steps.put("classpath", 400L);
-        steps.put("podman", 90L);
-        steps.put("/etc/passwd", 1L);
-        steps.put("testcontainers", -3L);
-        t.attachSteps(steps);
+        t.attachSteps(Map.of(
+                "setup", 40L,
+                "identity", 600L,
+                "classpath", 400L,
+                "podman", 90L,
+                "/etc/passwd", 1L,
+                "testcontainers", -3L));
 
         assertThat(t.phases())
                 .containsEntry("attach: clock, entropy", 600L)
