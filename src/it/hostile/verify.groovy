@@ -252,25 +252,22 @@ try {
             "qemu processes: ${qemu.size()}; other processes naming the build: ${strays.size()}${strays ? ' ' + strays.take(3) : ''}; run folders left: ${runDirs.size()}",
             qemu.isEmpty() && strays.isEmpty() && runDirs.isEmpty())
     if (qemu.isEmpty() && runDirs.isEmpty()) vmTmp.deleteDir()
-    def memNow = new File('/proc/meminfo').readLines().find { it.startsWith('MemAvailable:') }.replaceAll(/\D/, '') as long
-    def memBefore = setup.getProperty('memavailable.kb.before') as long
+    // measured by the setup's own code, as it measured before the run
+    def measure = [new File(System.getProperty('java.home'), 'bin/java').path,
+                   new File(basedir, 'src/setup/HostileSetup.java').path, 'memory', state.path, vmTmp.path].execute()
+    def measureOut = new StringBuilder()
+    measure.consumeProcessOutput(measureOut, measureOut)
+    assert measure.waitFor() == 0 : "the host memory measurement failed: ${measureOut}"
+    def memory = props(new File(state, 'memory.properties'))
+    long memNow = memory.getProperty('memavailable.kb') as long
+    long foreignNow = memory.getProperty('foreign.kb') as long
+    long memBefore = setup.getProperty('memavailable.kb.before') as long
+    long foreignBefore = setup.getProperty('foreign.kb.before') as long
     // other Invoker builds may run alongside: what their qemu and JVMs hold at either end is added back
-    def rssKb = { long pid ->
-        def f = new File("/proc/${pid}/status")
-        try { (f.readLines().find { it.startsWith('VmRSS:') } ?: '0').replaceAll(/\D/, '') as long } catch (Exception e) { 0L }
-    }
-    long foreignNow = 0
-    ProcessHandle.allProcesses().iterator().each { ProcessHandle ph ->
-        String c = ph.info().commandLine().orElse('')
-        String exe = ph.info().command().orElse('')
-        if (ph.pid() != self && (c.contains('qemu-system') || exe.endsWith('/java'))
-                && !c.contains(basedir.path) && !c.contains(vmTmp.path)) foreignNow += rssKb(ph.pid())
-    }
-    def foreignBefore = (setup.getProperty('foreign.rss.kb.before') ?: '0') as long
     def adjBefore = memBefore + foreignBefore
     def adjNow = memNow + foreignNow
     // the margin covers the Maven JVM running this check (its heap grows) and the page cache
-    row('host memory after the run', 'MemAvailable, plus what other builds\' qemu and JVMs hold, back within 2 GiB of its value before the run',
+    row('host memory after the run', 'MemAvailable, plus the anonymous and shared memory other builds\' qemu and JVMs hold, back within 2 GiB of its value before the run',
             String.format('host MemAvailable %d MiB before, %d MiB after; other builds held %d MiB before, %d MiB after',
                     memBefore >> 10, memNow >> 10, foreignBefore >> 10, foreignNow >> 10),
             adjNow >= adjBefore - (2L << 20))

@@ -22,19 +22,23 @@ import java.util.stream.Stream;
 
 /**
  * Host-side setup of the hostile integration test (trusted build code, run by the pom with the
- * JDK's source launcher). Three modes, each writing into the state folder (target/hostile-setup):
+ * JDK's source launcher, and by verify.groovy). Four modes, each writing into the state folder
+ * (target/hostile-setup):
  *
  * <ul>
  *   <li>{@code plant STATE LOCALREPO VMTMP}: plants a secret file with random content at
  *       {@code $TMPDIR/microvm-hostile-secret-<random>} (mode 0600), records its path (not its
- *       content), creates the Surefire fork's temporary folder {@code VMTMP}, the hashes of the host's /etc/shadow and ~/.m2/settings.xml, MemAvailable, the
- *       local repository and the start time.</li>
+ *       content), creates the Surefire fork's temporary folder {@code VMTMP}, the hashes of the
+ *       host's /etc/shadow and ~/.m2/settings.xml, the host's memory, the local repository and
+ *       the start time.</li>
  *   <li>{@code listen STATE}: listens on 0.0.0.0 (every host address, loopback included) on a free
  *       port, writes the port to {@code listener.port} and appends one line per accepted connection
  *       to {@code connections.log}; ends after 90 minutes or when Maven ends it.</li>
  *   <li>{@code snapshot STATE TESTCLASSES}: writes {@code hostile.properties} into the test classes
  *       (paths and port the attacks aim at) and hashes the test classes and the library's jar in
  *       the local repository into {@code before.sha256}.</li>
+ *   <li>{@code memory STATE VMTMP}: the host's memory after the run, into {@code memory.properties}:
+ *       MemAvailable and what other builds' processes hold, measured as the plant measured it.</li>
  * </ul>
  */
 public class HostileSetup {
@@ -46,6 +50,7 @@ public class HostileSetup {
             case "plant" -> plant(state, Path.of(args[2]), Path.of(args[3]));
             case "listen" -> listen(state);
             case "snapshot" -> snapshot(state, Path.of(args[2]));
+            case "memory" -> memory(state, Path.of(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -82,8 +87,7 @@ public class HostileSetup {
         p.setProperty("user.home", System.getProperty("user.home"));
         p.setProperty("memavailable.kb.before", memAvailableKb());
         // what other builds' qemu and JVMs hold now: Invoker builds may run side by side
-        Path basedir = state.toAbsolutePath().getParent().getParent();
-        p.setProperty("foreign.rss.kb.before", Long.toString(foreignRssKb(basedir, vmTmp.toAbsolutePath())));
+        p.setProperty("foreign.kb.before", Long.toString(foreignKb(state, vmTmp)));
         p.setProperty("start.millis", Long.toString(System.currentTimeMillis()));
         p.setProperty("host.address", hostAddress());
         Files.createDirectories(vmTmp);
@@ -169,11 +173,23 @@ public class HostileSetup {
         return "127.0.0.2";
     }
 
+    /** Writes the host's memory now ({@code memory.properties}), for verify.groovy to compare with the plant's. */
+    static void memory(Path state, Path vmTmp) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("memavailable.kb", memAvailableKb());
+        p.setProperty("foreign.kb", Long.toString(foreignKb(state, vmTmp)));
+        store(p, state.resolve("memory.properties"));
+    }
+
     /**
-     * The resident memory, in KiB, of the qemu and java processes that are not this build's (their
-     * command line names neither its folder nor its VM folder) and not this process.
+     * What the qemu and java processes that are not this build's (their command line names neither
+     * its folder nor its VM folder) would give back to MemAvailable by ending, in KiB: their
+     * anonymous and shared-memory pages. Their file pages (a template's memory file, the JDK's
+     * libraries) are page cache: already counted in MemAvailable, and still cached after they end.
      */
-    static long foreignRssKb(Path basedir, Path vmTmp) {
+    static long foreignKb(Path state, Path vmTmp) {
+        String basedir = state.toAbsolutePath().getParent().getParent().toString();
+        String vmFolder = vmTmp.toAbsolutePath().toString();
         long self = ProcessHandle.current().pid();
         return ProcessHandle.allProcesses()
                 .filter(ph -> ph.pid() != self)
@@ -181,20 +197,20 @@ public class HostileSetup {
                     String c = ph.info().commandLine().orElse("");
                     String cmd = ph.info().command().orElse("");
                     boolean heavy = c.contains("qemu-system") || cmd.endsWith("/java");
-                    return heavy && !c.contains(basedir.toString()) && !c.contains(vmTmp.toString());
+                    return heavy && !c.contains(basedir) && !c.contains(vmFolder);
                 })
-                .mapToLong(ph -> rssKb(ph.pid()))
+                .mapToLong(ph -> releasableKb(ph.pid()))
                 .sum();
     }
 
-    static long rssKb(long pid) {
+    /** RssAnon plus RssShmem of one process, in KiB; 0 once it is gone. */
+    static long releasableKb(long pid) {
         try {
             return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
-                    .filter(l -> l.startsWith("VmRSS:"))
+                    .filter(l -> l.startsWith("RssAnon:") || l.startsWith("RssShmem:"))
                     .map(l -> l.replaceAll("\\D", ""))
                     .mapToLong(Long::parseLong)
-                    .findFirst()
-                    .orElse(0L);
+                    .sum();
         } catch (IOException | RuntimeException e) {
             return 0L; // gone meanwhile
         }
