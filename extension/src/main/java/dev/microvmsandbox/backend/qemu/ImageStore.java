@@ -2,12 +2,9 @@ package dev.microvmsandbox.backend.qemu;
 
 import dev.microvmsandbox.hostfs.ContentDigest;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,11 +58,12 @@ final class ImageStore {
     static ImageStore obtain(Path cacheRoot, String guestImageFingerprint, List<Path> archives, Builder builder)
             throws IOException {
         List<String> parts = new ArrayList<>(List.of(FORMAT, guestImageFingerprint));
-        long bytes = 0;
+        long archiveBytes = 0;
         for (Path a : archives) {
             parts.add(ContentDigest.of(a));
-            bytes += Files.size(a);
+            archiveBytes += Files.size(a);
         }
+        long bytes = archiveBytes;
         String digest = ContentDigest.ofStrings(parts).substring(0, 24);
         Path dir = cacheRoot.resolve(FOLDER);
         Path disk = dir.resolve(digest + ".ext4");
@@ -75,18 +73,13 @@ final class ImageStore {
                 return new ImageStore(disk, digest);
             }
             Files.createDirectories(dir);
-            try (FileChannel lockFile = FileChannel.open(
-                            dir.resolve(digest + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                    FileLock lock = lockFile.lock()) {
-                if (!lock.isValid()) {
-                    throw new IOException("lost the lock on " + dir.resolve(digest + ".lock"));
-                }
+            return KeyLock.holding(dir.resolve(digest + KeyLock.SUFFIX), () -> {
                 if (!Files.isRegularFile(disk)) {
                     make(dir, disk, bytes, builder);
                     evict(dir, digest);
                 }
-            }
-            return new ImageStore(disk, digest);
+                return new ImageStore(disk, digest);
+            });
         }
     }
 
@@ -110,7 +103,8 @@ final class ImageStore {
 
     /**
      * Keeps the {@link #KEEP} most recently used stores and any used within {@link
-     * CacheEviction#IN_USE}; removes partial files whose maker has ended.
+     * CacheEviction#IN_USE}; removes partial files whose maker has ended, and the lock files of
+     * stores no longer there.
      */
     private static void evict(Path dir, String keep) {
         try (Stream<Path> files = Files.list(dir)) {
@@ -135,5 +129,6 @@ final class ImageStore {
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot tidy {}: {}", dir, e.toString());
         }
+        KeyLock.deleteOrphans(dir, key -> dir.resolve(key + ".ext4"));
     }
 }

@@ -3,12 +3,9 @@ package dev.microvmsandbox.backend.qemu;
 import dev.microvmsandbox.backend.ProcessStart;
 import dev.microvmsandbox.hostfs.FileTree;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
@@ -25,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * folder of its own ({@code <key>.partial-<pid>-<start ticks>}) and published by renaming that
  * folder once it is sealed, so a reader finds either a whole template or none; one that a killed
  * JVM left half-made is never at a template's path, and the next store removes it. Builds of one
- * key are serialised across JVMs by {@code <key>.lock} and within a JVM by a monitor; a template
+ * key are serialised across JVMs by a {@link KeyLock} and within a JVM by a monitor; a template
  * found damaged is discarded and built again. At most {@link #KEEP} templates are kept, the least
  * recently used going first, except those used within {@link #IN_USE}.
  */
@@ -77,18 +74,10 @@ final class TemplateStore {
             if (found.isPresent()) {
                 return found.get();
             }
-            try (FileChannel lockFile = FileChannel.open(
-                            root.resolve(hash + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                    FileLock lock = lockFile.lock()) {
-                if (!lock.isValid()) {
-                    throw new IOException("lost the lock on " + root.resolve(hash + ".lock"));
-                }
-                found = usable(key);
-                if (found.isPresent()) {
-                    return found.get();
-                }
-                return build(key, builder);
-            }
+            return KeyLock.holding(root.resolve(hash + KeyLock.SUFFIX), () -> {
+                Optional<Template> built = usable(key);
+                return built.isPresent() ? built.get() : build(key, builder);
+            });
         }
     }
 
@@ -171,7 +160,8 @@ final class TemplateStore {
 
     /**
      * Keeps the {@link #KEEP} most recently used templates, and every one used within {@link
-     * #IN_USE}: a host running several builds at once may hold more for a while.
+     * #IN_USE}: a host running several builds at once may hold more for a while. The lock files of
+     * templates no longer there go too.
      */
     private void evict(String keep) {
         try (Stream<Path> dirs = Files.list(root)) {
@@ -189,6 +179,7 @@ final class TemplateStore {
         } catch (IOException e) {
             LOG.debug("cannot list {}: {}", root, e.toString());
         }
+        KeyLock.deleteOrphans(root, root::resolve);
     }
 
     private void prepareRoot() throws IOException {

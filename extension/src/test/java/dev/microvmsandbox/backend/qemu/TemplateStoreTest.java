@@ -126,6 +126,12 @@ class TemplateStoreTest {
         assertThat(kept)
                 .hasSize(TemplateStore.KEEP)
                 .doesNotContain(key("0M").hash(), key("1M").hash());
+        // the evicted templates' lock files went with them
+        List<String> locked = entries(store.root()).stream()
+                .filter(n -> n.endsWith(KeyLock.SUFFIX))
+                .map(n -> n.substring(0, n.length() - KeyLock.SUFFIX.length()))
+                .toList();
+        assertThat(locked).containsExactlyInAnyOrderElementsOf(kept);
     }
 
     @Test
