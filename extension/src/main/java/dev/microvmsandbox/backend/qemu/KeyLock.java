@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -113,8 +114,8 @@ final class KeyLock {
                         }
                     }
                 }
-            } catch (NoSuchFileException e) {
-                // gone already
+            } catch (NoSuchFileException | OverlappingFileLockException e) {
+                // gone already, or locked in this JVM through another path to the same file
             } catch (IOException e) {
                 LOG.debug("could not delete the idle lock file {}: {}", file, e.toString());
             }

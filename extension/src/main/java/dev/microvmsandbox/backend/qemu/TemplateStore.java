@@ -205,14 +205,7 @@ final class TemplateStore {
                 if (at < 0) {
                     continue;
                 }
-                String[] owner = name.substring(at + PARTIAL.length()).split("-");
-                boolean alive;
-                try {
-                    alive = RunDirectory.ownerAlive(new String[] {owner[0], "0", owner[1]});
-                } catch (RuntimeException e) {
-                    alive = false;
-                }
-                if (!alive) {
+                if (!ownerAlive(name.substring(at + PARTIAL.length()))) {
                     LOG.info("removing {}, left by a template build that did not finish", d);
                     remove(d);
                 }
